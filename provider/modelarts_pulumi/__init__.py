@@ -1,0 +1,45 @@
+"""ModelArts training as code: Pulumi resources for algorithms and training jobs, plus catalog lookups.
+
+    import modelarts_pulumi as modelarts
+
+    algorithm = modelarts.Algorithm("train", code_dir="/bucket/code/", boot_file="/bucket/code/train.py",
+                                    engine_name="PyTorch", engine_version="...")
+    job = modelarts.TrainingJob("run", algorithm_id=algorithm.algorithm_id, flavor_id="modelarts.vm.cpu.8u",
+                                inputs={"data_url": "/bucket/data/"}, outputs={"train_url": "/bucket/out/"})
+
+Settings come from the ``modelarts:`` stack config and the environment (see ``settings``).
+"""
+
+from .client import ModelArtsClient
+from .errors import ModelArtsApiError, ModelArtsConfigError, ModelArtsError
+from .lookups import (
+    get_engines,
+    get_flavors,
+    get_log_url,
+    lookup_engine,
+    lookup_flavor,
+    pick_engine,
+    pick_flavor,
+)
+from .resources.algorithm import Algorithm
+from .resources.training_job import TrainingJob
+from .settings import Settings
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Algorithm",
+    "ModelArtsApiError",
+    "ModelArtsClient",
+    "ModelArtsConfigError",
+    "ModelArtsError",
+    "Settings",
+    "TrainingJob",
+    "get_engines",
+    "get_flavors",
+    "get_log_url",
+    "lookup_engine",
+    "lookup_flavor",
+    "pick_engine",
+    "pick_flavor",
+]

@@ -1,0 +1,161 @@
+"""The client's error vocabulary: a config error, an API error, and a transport error (no HTTP answer).
+
+Error bodies are parsed as the official SDK does (``huaweicloudsdkcore.exceptions.exception_handler``):
+``error_code``/``error_msg``, then ``errorCode``/``errorMsg``, then ``code``/``message``, recursing into
+nested objects such as the IAM shape ``{"error": {"code": 401, "message": "..."}}``; the HTTP status is the
+fallback code.
+No message ever contains a header, a token or a key.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+NOT_FOUND_CODES = frozenset({"ModelArts.2755", "ModelArts.2775"})
+"""Service codes meaning "this algorithm / training job does not exist" (sent with HTTP 400)."""
+
+NOT_A_MISSING_RESOURCE_CODES = frozenset({"ModelArts.2786", "ModelArts.2836"})
+"""404 codes that say nothing about the resource (token/project mismatch, unknown route)."""
+
+_MAX_MESSAGE = 2000  # an HTML error page can be large; keep messages readable
+
+
+class ModelArtsError(Exception):
+    """Base class of every error this package raises."""
+
+
+class ModelArtsConfigError(ModelArtsError):
+    """Missing or inconsistent settings; the message names the setting (config key, env var) and the rule."""
+
+
+class ModelArtsApiError(ModelArtsError):
+    """A ModelArts or IAM call answered with an error.
+
+    ``status`` is the HTTP status, ``error_code`` the service code (``ModelArts.2821``, ``APIGW.0301``, or the
+    status as text when the body has none), ``error_msg`` the service's text, ``request_id`` the
+    ``X-Request-Id`` answer header. ``method`` and ``url`` locate the call.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        error_code: str,
+        error_msg: str,
+        request_id: str | None = None,
+        *,
+        method: str = "",
+        url: str = "",
+    ) -> None:
+        self.status = status
+        self.error_code = error_code
+        self.error_msg = error_msg
+        self.request_id = request_id
+        self.method = method
+        self.url = url
+        super().__init__(self._describe())
+
+    @property
+    def is_not_found(self) -> bool:
+        """True when the addressed algorithm or training job does not exist (ModelArts says so with a 400)."""
+        if self.status == 400:
+            return self.error_code in NOT_FOUND_CODES
+        return self.status == 404 and self.error_code not in NOT_A_MISSING_RESOURCE_CODES
+
+    @property
+    def is_throttled(self) -> bool:
+        return self.status == 429
+
+    @property
+    def is_auth_error(self) -> bool:
+        return self.status in (401, 403)
+
+    def _location(self) -> str:
+        parts = urlsplit(self.url)
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        return f"{self.method} {target}".strip()
+
+    def _describe(self) -> str:
+        where = self._location()
+        text = f"{where} -> " if where else ""
+        text += f"{self.status} {self.error_code}: {self.error_msg}"
+        if self.request_id:
+            text += f" (request id {self.request_id})"
+        return text
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keep keyword-only fields when the error crosses a process boundary (pickling).
+        return (_rebuild, (type(self), self.__dict__.copy()))
+
+
+class ModelArtsTransportError(ModelArtsApiError):
+    """No HTTP answer: connection refused, DNS, TLS, or a timeout, after the transport's retries.
+
+    It is a :class:`ModelArtsApiError` with ``status`` 0 so that "every failure is a ModelArtsApiError" holds.
+    ``maybe_processed`` is True when the request may have reached the service (read timeout, connection
+    dropped after sending): a non-idempotent call such as a create must then be checked by a lookup.
+    """
+
+    def __init__(
+        self, error_code: str, error_msg: str, *, method: str, url: str, maybe_processed: bool
+    ) -> None:
+        self.maybe_processed = maybe_processed
+        super().__init__(0, error_code, error_msg, None, method=method, url=url)
+
+
+def _rebuild(cls: type[ModelArtsApiError], state: dict[str, Any]) -> ModelArtsApiError:
+    error = cls.__new__(cls)
+    error.__dict__.update(state)
+    Exception.__init__(error, error._describe())
+    return error
+
+
+def parse_error_body(text: str) -> tuple[str | None, str | None]:
+    """``(error_code, error_msg)`` of an error body, in the SDK's order; ``(None, None)`` if it has none."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None, None
+    if not isinstance(data, Mapping):
+        return None, None
+    return _find_code(data)
+
+
+def _find_code(data: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    for code_key, msg_key in (("error_code", "error_msg"), ("errorCode", "errorMsg"), ("code", "message")):
+        if code_key in data and msg_key in data:
+            code, msg = data[code_key], data[msg_key]
+            return (None if code is None else str(code)), (None if msg is None else str(msg))
+    for value in data.values():
+        if isinstance(value, Mapping):
+            code, msg = _find_code(value)
+            if code is not None or msg is not None:
+                return code, msg
+    return None, None
+
+
+def api_error_from_response(
+    status: int,
+    body: str,
+    headers: Mapping[str, str],
+    *,
+    method: str,
+    url: str,
+) -> ModelArtsApiError:
+    """The error for an answer: service code and text from the body, else the status and the raw text."""
+    code, msg = parse_error_body(body)
+    request_id = headers.get("X-Request-Id") or headers.get("x-request-id")
+    if not msg:
+        msg = body.strip()
+    if len(msg) > _MAX_MESSAGE:
+        msg = msg[:_MAX_MESSAGE] + "..."
+    return ModelArtsApiError(
+        status,
+        code or str(status),
+        msg or "(empty body)",
+        request_id,
+        method=method,
+        url=url,
+    )

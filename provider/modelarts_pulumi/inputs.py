@@ -1,0 +1,289 @@
+"""The resources' inputs as the provider validates them: every rule the API documents that can be checked
+without calling it. A broken rule becomes a ``CheckFailure`` naming the property and the rule, at preview.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from .wire import (
+    ENVIRONMENT_KEY_PATTERN,
+    HYPERPARAMETER_NAME_PATTERN,
+    MAX_DESCRIPTION_LENGTH,
+    MAX_ENVIRONMENT_ENTRIES,
+    NAME_PATTERN,
+)
+
+ObjectName = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
+Description = Annotated[str, StringConstraints(max_length=MAX_DESCRIPTION_LENGTH)]
+ChannelName = Annotated[str, StringConstraints(pattern=HYPERPARAMETER_NAME_PATTERN)]
+
+# `/bucket/dir/` or `obs://bucket/dir/`; bucket names follow the OBS rule (3-63 lowercase, digits, `-`, `.`).
+OBS_PATH = re.compile(r"^(obs:/)?/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\s]*)?$")
+WAIT_TARGETS = ("submitted", "running", "completed")
+MAX_AUTO_STOP_HOURS = 72
+
+
+def check_obs_path(value: str) -> str:
+    if not OBS_PATH.match(value):
+        raise ValueError(
+            "must be an OBS path '/bucket/path/' or 'obs://bucket/path/' (bucket: 3-63 lowercase letters, "
+            "digits, '-' or '.')"
+        )
+    return value
+
+
+def check_obs_dir(value: str) -> str:
+    check_obs_path(value)
+    if not value.endswith("/"):
+        raise ValueError("must be an OBS folder, ending with '/'")
+    return value
+
+
+class FieldRuleError(ValueError):
+    """A rule across fields, attributed to the property the user should change."""
+
+    def __init__(self, field: str, rule: str) -> None:
+        super().__init__(rule)
+        self.field = field
+
+
+class Strict(BaseModel):
+    """Inputs reject unknown keys: a typo must not pass silently."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ParameterInput(Strict):
+    """A hyperparameter of an algorithm, with its default value and constraints."""
+
+    name: ChannelName
+    value: str = Field("", description="Default value, as a string (Booleans as 'True'/'False').")
+    description: str = ""
+    type: Literal["String", "Integer", "Float", "Boolean"] = "String"
+    editable: bool = True
+    required: bool = False
+    sensitive: bool = False
+    valid_range: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _default_matches_type(self) -> ParameterInput:
+        if self.value != "":
+            problem = value_type_problem(self.type, self.value)
+            if problem:
+                raise ValueError(f"value {self.value!r} {problem}")
+        return self
+
+
+def value_type_problem(type_: str, value: str) -> str | None:
+    """Why ``value`` is not a valid ``type_`` hyperparameter value, or None."""
+    if type_ == "Boolean" and value not in ("True", "False", "true", "false"):
+        return "is not a Boolean ('True' or 'False')"
+    if type_ == "Integer":
+        try:
+            int(value)
+        except ValueError:
+            return "is not an Integer"
+    if type_ == "Float":
+        try:
+            float(value)
+        except ValueError:
+            return "is not a Float"
+    return None
+
+
+class ChannelInput(Strict):
+    """An input or output channel of an algorithm: the command-line argument the boot file receives."""
+
+    name: ChannelName
+    description: str = ""
+
+
+class AlgorithmInputs(Strict):
+    """Validated inputs of :class:`~modelarts_pulumi.Algorithm`."""
+
+    name: ObjectName
+    name_prefix: str | None = None
+    name_seed: str | None = None
+    description: Description = ""
+    workspace_id: str = "0"
+    code_dir: str | None = None
+    boot_file: str | None = None
+    command: str | None = None
+    engine_id: str | None = None
+    engine_name: str | None = None
+    engine_version: str | None = None
+    image_url: str | None = None
+    parameters: list[ParameterInput] = Field(default_factory=list)
+    parameters_customization: bool = True
+    inputs: list[ChannelInput] = Field(default_factory=list)
+    outputs: list[ChannelInput] = Field(default_factory=list)
+    tags: dict[str, str] = Field(default_factory=dict)
+    adopt_id: str | None = None
+    region: str | None = None
+    project_id: str | None = None
+    endpoint: str | None = None
+
+    @field_validator("code_dir")
+    @classmethod
+    def _code_dir(cls, value: str | None) -> str | None:
+        return check_obs_dir(value) if value is not None else None
+
+    @field_validator("boot_file")
+    @classmethod
+    def _boot_file(cls, value: str | None) -> str | None:
+        return check_obs_path(value) if value is not None else None
+
+    @model_validator(mode="after")
+    def _coherent(self) -> AlgorithmInputs:
+        if (self.code_dir is None) != (self.boot_file is None):
+            raise FieldRuleError("boot_file", "code_dir and boot_file go together: give both or neither")
+        if (
+            self.code_dir
+            and self.boot_file
+            and not _strip_obs(self.boot_file).startswith(_strip_obs(self.code_dir))
+        ):
+            raise FieldRuleError("boot_file", f"must be inside code_dir ({self.code_dir})")
+        if self.code_dir is None and not (self.image_url and self.command):
+            raise FieldRuleError(
+                "code_dir", "give code_dir + boot_file, or a custom image (image_url + command)"
+            )
+        if not (self.engine_id or (self.engine_name and self.engine_version) or self.image_url):
+            raise FieldRuleError(
+                "engine_name",
+                "an engine is required: engine_id, or engine_name + engine_version, or image_url",
+            )
+        _no_duplicates("parameters", [p.name for p in self.parameters])
+        _no_duplicates("inputs", [c.name for c in self.inputs])
+        _no_duplicates("outputs", [c.name for c in self.outputs])
+        return self
+
+
+class ChannelData(Strict):
+    """Where a job channel's data lives: an OBS folder, or a dataset version (inputs only)."""
+
+    name: ChannelName
+    obs_url: str | None = None
+    dataset_id: str | None = None
+    dataset_version_id: str | None = None
+
+    @field_validator("obs_url")
+    @classmethod
+    def _obs(cls, value: str | None) -> str | None:
+        return check_obs_path(value) if value is not None else None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ChannelData:
+        has_dataset = self.dataset_id is not None or self.dataset_version_id is not None
+        if (self.obs_url is None) == (not has_dataset):
+            raise FieldRuleError("obs_url", "give exactly one of obs_url, or dataset_id + dataset_version_id")
+        if has_dataset and not (self.dataset_id and self.dataset_version_id):
+            raise FieldRuleError("dataset_version_id", "dataset_id and dataset_version_id go together")
+        return self
+
+
+class TrainingJobInputs(Strict):
+    """Validated inputs of :class:`~modelarts_pulumi.TrainingJob`."""
+
+    name: ObjectName
+    name_prefix: str | None = None
+    name_seed: str | None = None
+    description: Description = ""
+    workspace_id: str = "0"
+    kind: str = "job"
+    algorithm_id: str | None = None
+    code_dir: str | None = None
+    boot_file: str | None = None
+    command: str | None = None
+    engine_id: str | None = None
+    engine_name: str | None = None
+    engine_version: str | None = None
+    image_url: str | None = None
+    hyperparameters: dict[ChannelName, str] = Field(default_factory=dict)
+    inputs: list[ChannelData] = Field(default_factory=list)
+    outputs: list[ChannelData] = Field(default_factory=list)
+    flavor_id: str | None = None
+    pool_id: str | None = None
+    node_count: int = Field(1, ge=1)
+    log_export_path: str | None = None
+    environments: dict[str, str] = Field(default_factory=dict)
+    volumes: list[dict[str, Any]] = Field(default_factory=list)
+    auto_stop_hours: int | None = Field(None, ge=1, le=MAX_AUTO_STOP_HOURS)
+    annotations: dict[str, str] = Field(default_factory=dict)
+    triggers: Any = None
+    wait_for: Literal["submitted", "running", "completed"] = "submitted"
+    wait_timeout: int = Field(1800, ge=1)
+    keep_failed: bool = False
+    adopt_id: str | None = None
+    region: str | None = None
+    project_id: str | None = None
+    endpoint: str | None = None
+
+    @field_validator("code_dir", "log_export_path")
+    @classmethod
+    def _dirs(cls, value: str | None) -> str | None:
+        return check_obs_dir(value) if value is not None else None
+
+    @field_validator("boot_file")
+    @classmethod
+    def _boot(cls, value: str | None) -> str | None:
+        return check_obs_path(value) if value is not None else None
+
+    @field_validator("environments")
+    @classmethod
+    def _environments(cls, value: dict[str, str]) -> dict[str, str]:
+        if len(value) > MAX_ENVIRONMENT_ENTRIES:
+            raise ValueError(f"at most {MAX_ENVIRONMENT_ENTRIES} entries (got {len(value)})")
+        for key, item in value.items():
+            if not re.match(ENVIRONMENT_KEY_PATTERN, key) or len(key) > 8192:
+                raise ValueError(
+                    f"key {key!r} must match {ENVIRONMENT_KEY_PATTERN} (at most 8192 characters)"
+                )
+            if len(item) > 4096:
+                raise ValueError(f"value of {key!r} is longer than 4096 characters")
+            if "$" in item:
+                raise ValueError(f"value of {key!r} must not reference variables with '$'")
+        return value
+
+    @model_validator(mode="after")
+    def _coherent(self) -> TrainingJobInputs:
+        inline = self.code_dir is not None or self.boot_file is not None
+        if self.algorithm_id and inline:
+            raise FieldRuleError("algorithm_id", "give algorithm_id or inline code_dir + boot_file, not both")
+        if not self.algorithm_id and not inline and not (self.image_url and self.command):
+            raise FieldRuleError(
+                "algorithm_id", "an algorithm is required: algorithm_id, or code_dir + boot_file + engine"
+            )
+        if inline and (self.code_dir is None or self.boot_file is None):
+            raise FieldRuleError("boot_file", "code_dir and boot_file go together: give both")
+        if inline and not (self.engine_id or (self.engine_name and self.engine_version) or self.image_url):
+            raise FieldRuleError(
+                "engine_name", "an inline algorithm needs engine_id, or engine_name + engine_version"
+            )
+        if not self.flavor_id and not self.pool_id:
+            raise FieldRuleError(
+                "flavor_id", "a flavor_id (public pool) or a pool_id (dedicated pool) is required"
+            )
+        for channel in self.outputs:
+            if channel.obs_url is None:
+                raise FieldRuleError(
+                    "outputs", f"output {channel.name!r} needs an obs_url (outputs go to OBS)"
+                )
+        _no_duplicates("inputs", [c.name for c in self.inputs])
+        _no_duplicates("outputs", [c.name for c in self.outputs])
+        return self
+
+
+def _strip_obs(path: str) -> str:
+    return path[len("obs:/") :] if path.startswith("obs://") else path
+
+
+def _no_duplicates(field: str, names: list[str]) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise FieldRuleError(field, f"the name {name!r} is used twice")
+        seen.add(name)

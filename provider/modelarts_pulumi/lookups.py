@@ -1,0 +1,127 @@
+"""Catalog lookups for programs: training flavors and AI engines.
+
+They run in the program process with the same settings as the resources (the ``modelarts:`` stack config,
+then the environment). ``get_*`` return plain lists; ``lookup_*`` return Outputs that stay unknown in a
+preview without credentials (a CI preview), so such a preview still works, and fail with a message listing
+what exists when the asked-for item is not there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pulumi
+from pulumi.runtime import get_config, is_dry_run
+
+from .client import ModelArtsClient
+from .errors import ModelArtsConfigError, ModelArtsError
+from .providers.context import CONFIG_KEYS, CONFIG_NAMESPACE
+from .settings import Settings
+from .wire import Engine, Flavor
+
+
+class CatalogLookupError(ModelArtsError):
+    """The flavor or engine asked for does not exist; the message lists those that do."""
+
+
+def program_settings() -> Settings:
+    """Settings from the stack config (``modelarts:*``, secrets included) and the environment."""
+    config: dict[str, str] = {}
+    for key in CONFIG_KEYS:
+        value = get_config(f"{CONFIG_NAMESPACE}:{key}")
+        if value is not None:
+            config[f"{CONFIG_NAMESPACE}:{key}"] = str(value)
+    return Settings.from_config(config)
+
+
+def _client(settings: Settings | None) -> ModelArtsClient:
+    return ModelArtsClient(settings or program_settings())
+
+
+def get_flavors(flavor_type: str | None = None, *, settings: Settings | None = None) -> list[Flavor]:
+    """Public training flavors, optionally of one type (``CPU``, ``GPU``, ``Ascend``)."""
+    return _client(settings).list_flavors(flavor_type)
+
+
+def get_engines(*, settings: Settings | None = None) -> list[Engine]:
+    """Preset AI engines."""
+    return _client(settings).list_engines()
+
+
+def pick_flavor(flavors: list[Flavor], flavor_id: str | None = None, *, min_nodes: int = 1) -> Flavor:
+    """The flavor with this id, or the first that allows ``min_nodes`` nodes."""
+    for flavor in flavors:
+        if (flavor_id is None or flavor.flavor_id == flavor_id) and flavor.max_nodes >= min_nodes:
+            return flavor
+    known = ", ".join(f"{f.flavor_id} (max_num {f.max_nodes})" for f in flavors) or "none"
+    wanted = f"flavor {flavor_id!r}" if flavor_id else "a flavor"
+    raise CatalogLookupError(f"no {wanted} allowing {min_nodes} node(s); available: {known}")
+
+
+def pick_engine(
+    engines: list[Engine],
+    *,
+    engine_id: str | None = None,
+    name: str | None = None,
+    version: str | None = None,
+) -> Engine:
+    """The engine with this id, or this name (and version; the newest-sorting version when not given)."""
+    matches = [
+        e
+        for e in engines
+        if (engine_id is None or e.engine_id == engine_id)
+        and (name is None or e.engine_name == name)
+        and (version is None or e.engine_version == version)
+    ]
+    if matches:
+        return sorted(matches, key=lambda e: e.engine_version)[-1]
+    known = ", ".join(f"{e.engine_name} {e.engine_version}" for e in engines) or "none"
+    raise CatalogLookupError(
+        f"no engine matching id={engine_id!r} name={name!r} version={version!r}; available: {known}"
+    )
+
+
+def get_log_url(
+    job_id: str, task: str = "worker-0", *, download: bool = False, settings: Settings | None = None
+) -> str:
+    """A fresh temporary URL of a task's log (a TrainingJob's ``log_url`` output is fetched once per phase)."""
+    return _client(settings).get_log_url(job_id, task, download=download)
+
+
+def lookup_flavor(
+    flavor_type: str | None = None, flavor_id: str | None = None, *, min_nodes: int = 1
+) -> pulumi.Output[dict[str, Any]]:
+    """An Output of the chosen flavor (as a dict). Unknown in a preview without credentials."""
+    return _lookup(lambda: pick_flavor(get_flavors(flavor_type), flavor_id, min_nodes=min_nodes).model_dump())
+
+
+def lookup_engine(
+    *, engine_id: str | None = None, name: str | None = None, version: str | None = None
+) -> pulumi.Output[dict[str, Any]]:
+    """An Output of the chosen engine (as a dict). Unknown in a preview without credentials."""
+    return _lookup(
+        lambda: pick_engine(get_engines(), engine_id=engine_id, name=name, version=version).model_dump()
+    )
+
+
+def _lookup(fetch: Any) -> pulumi.Output[dict[str, Any]]:
+    try:
+        return pulumi.Output.from_input(fetch())
+    except ModelArtsConfigError as exc:
+        if not is_dry_run():
+            raise
+        pulumi.log.info(f"modelarts: lookup left unknown in this preview: {exc}")
+        return _unknown_output()
+
+
+def _unknown_output() -> pulumi.Output[Any]:
+    # An Output whose value is unknown, exactly like an output of a resource not yet created.
+    loop = asyncio.get_event_loop()
+    value: asyncio.Future[Any] = loop.create_future()
+    value.set_result(None)
+    known: asyncio.Future[bool] = loop.create_future()
+    known.set_result(False)
+    secret: asyncio.Future[bool] = loop.create_future()
+    secret.set_result(False)
+    return pulumi.Output(set(), value, known, secret)

@@ -1,0 +1,121 @@
+"""Settings and clients inside the dynamic-provider process.
+
+The provider objects that Pulumi pickles into state hold nothing: no credentials, no clients. The engine hands
+the whole stack config to ``configure()`` in the provider process; we keep it here, module-level, and build a
+client on demand. Credentials therefore always come from the *current* config or environment (rotation works,
+nothing secret is pickled), while region, project and endpoint come from the resource's own recorded inputs so
+that refresh and destroy act where the resource lives.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi.dynamic import ConfigureRequest
+
+from ..client import ModelArtsClient
+from ..errors import ModelArtsConfigError
+from ..settings import Settings
+
+CONFIG_NAMESPACE = "modelarts"
+
+_lock = threading.Lock()
+_config: dict[str, str] = {}
+_clients: dict[tuple[str | None, str | None, str | None], ModelArtsClient] = {}
+
+
+CONFIG_KEYS = (
+    "region",
+    "projectId",
+    "modelartsEndpoint",
+    "iamEndpoint",
+    "accessKey",
+    "secretKey",
+    "securityToken",
+    "userName",
+    "password",
+    "domainName",
+    "token",
+    "caBundle",
+    "insecure",
+    "maxRetries",
+    "retryBudgetSeconds",
+    "timeoutSeconds",
+)
+
+
+def configure(req: ConfigureRequest) -> None:
+    """Keep the ``modelarts:*`` stack config the engine sends to every dynamic provider."""
+    set_stack_config(
+        {
+            f"{CONFIG_NAMESPACE}:{key}": value
+            for key in CONFIG_KEYS
+            if (value := req.config.get(f"{CONFIG_NAMESPACE}:{key}")) is not None
+        }
+    )
+
+
+def set_stack_config(raw: Mapping[str, Any]) -> None:
+    """Keep the ``modelarts:*`` part of the stack config."""
+    prefix = f"{CONFIG_NAMESPACE}:"
+    selected = {
+        key: _text(value) for key, value in raw.items() if key.startswith(prefix) and value is not None
+    }
+    with _lock:
+        if selected != _config:
+            _config.clear()
+            _config.update(selected)
+            _clients.clear()
+
+
+def _text(value: Any) -> str:
+    # Pulumi config values arrive as strings, except booleans and numbers set with --path/--type.
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def current_settings() -> Settings:
+    """Settings from the stack config and the environment; raises ModelArtsConfigError when incomplete."""
+    with _lock:
+        config = dict(_config)
+    return Settings.from_config(config)
+
+
+def try_settings() -> tuple[Settings | None, str | None]:
+    """Settings if they are complete, else ``(None, why)``: preview must work without credentials."""
+    try:
+        return current_settings(), None
+    except ModelArtsConfigError as exc:
+        return None, str(exc)
+
+
+def client_for(props: Mapping[str, Any]) -> ModelArtsClient:
+    """A client aimed at the region, project and endpoint recorded on the resource, with current credentials."""
+    region = props.get("region") or None
+    project_id = props.get("project_id") or None
+    endpoint = props.get("endpoint") or None
+    key = (region, project_id, endpoint)
+    with _lock:
+        cached = _clients.get(key)
+    if cached is not None:
+        return cached
+    # Re-derive from config with the recorded location, so endpoints follow the region unless overridden.
+    with _lock:
+        config = dict(_config)
+    for prop, config_key in (("region", "region"), ("project_id", "projectId"), ("endpoint", "modelartsEndpoint")):
+        if props.get(prop):
+            config[f"{CONFIG_NAMESPACE}:{config_key}"] = str(props[prop])
+    client = ModelArtsClient(Settings.from_config(config))
+    with _lock:
+        _clients.setdefault(key, client)
+        return _clients[key]
+
+
+def location_of(client: ModelArtsClient) -> dict[str, str]:
+    """The outputs that pin a resource to where it was created."""
+    return {
+        "region": client.settings.region,
+        "project_id": client.project_id,
+        "endpoint": client.settings.modelarts_endpoint,
+    }

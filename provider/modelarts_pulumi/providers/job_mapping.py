@@ -1,0 +1,212 @@
+"""Translations between TrainingJob inputs/outputs and the API's job documents."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+from ..client import ModelArtsClient
+from ..errors import ModelArtsError
+from ..inputs import ChannelData, TrainingJobInputs
+from ..wire import (
+    TERMINAL_PHASES,
+    AutoStop,
+    DatasetLocation,
+    EngineRef,
+    JobAlgorithm,
+    JobInput,
+    JobMetadata,
+    JobOutput,
+    JobParameter,
+    JobResource,
+    JobSpec,
+    LogExportPath,
+    ObsLocation,
+    Remote,
+    TrainingJob,
+    TrainingJobRequest,
+)
+from . import context
+
+# Outputs that change while a job runs but not after it ended; kept as they were when a finished job is read
+# again, so that refreshing a finished job is a no-op (the pre-signed log URL would otherwise churn).
+VOLATILE_OUTPUTS = ("log_url", "metrics")
+
+
+def coerce_props(props: dict[str, Any]) -> dict[str, Any]:
+    """Accept the friendly shapes: hyperparameter values of any scalar type, channels as ``{name: obs_url}``."""
+    out = dict(props)
+    hyper = out.get("hyperparameters")
+    if isinstance(hyper, Mapping):
+        out["hyperparameters"] = {k: _hyper_text(v) for k, v in hyper.items()}
+    for key in ("inputs", "outputs"):
+        channels = out.get(key)
+        if isinstance(channels, Mapping):
+            out[key] = [{"name": name, "obs_url": url} for name, url in channels.items()]
+    env = out.get("environments")
+    if isinstance(env, Mapping):
+        out["environments"] = {k: v if isinstance(v, str) else _hyper_text(v) for k, v in env.items()}
+    return out
+
+
+def _hyper_text(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return value
+
+
+def _remote(channel: ChannelData) -> Remote:
+    if channel.obs_url is not None:
+        return Remote(obs=ObsLocation(obs_url=channel.obs_url))
+    assert channel.dataset_id and channel.dataset_version_id
+    return Remote(dataset=DatasetLocation(id=channel.dataset_id, version_id=channel.dataset_version_id))
+
+
+def to_request(inputs: TrainingJobInputs) -> TrainingJobRequest:
+    """The create body for validated inputs."""
+    engine = None
+    if inputs.engine_id or inputs.engine_name or inputs.image_url:
+        engine = EngineRef(
+            engine_id=inputs.engine_id,
+            engine_name=inputs.engine_name,
+            engine_version=inputs.engine_version,
+            image_url=inputs.image_url,
+        )
+    algorithm = JobAlgorithm(
+        id=inputs.algorithm_id,
+        code_dir=inputs.code_dir,
+        boot_file=inputs.boot_file,
+        command=inputs.command,
+        engine=None if inputs.algorithm_id else engine,
+        parameters=[JobParameter(name=k, value=v) for k, v in inputs.hyperparameters.items()] or None,
+        inputs=[JobInput(name=c.name, remote=_remote(c)) for c in inputs.inputs] or None,
+        outputs=[JobOutput(name=c.name, remote=_remote(c)) for c in inputs.outputs] or None,
+        environments=inputs.environments or None,
+    )
+    spec = JobSpec(
+        resource=JobResource(
+            flavor_id=inputs.flavor_id, pool_id=inputs.pool_id, node_count=inputs.node_count
+        ),
+        volumes=None,
+        log_export_path=LogExportPath(obs_url=inputs.log_export_path) if inputs.log_export_path else None,
+        auto_stop=AutoStop(duration=inputs.auto_stop_hours) if inputs.auto_stop_hours else None,
+    )
+    if inputs.volumes:
+        spec = spec.model_copy(update={"volumes": list(inputs.volumes)})
+    return TrainingJobRequest(
+        kind=inputs.kind,
+        metadata=JobMetadata(
+            name=inputs.name,
+            description=inputs.description,
+            workspace_id=inputs.workspace_id,
+            annotations=inputs.annotations or None,
+        ),
+        algorithm=algorithm,
+        spec=spec,
+    )
+
+
+def matches_spec(job: TrainingJob, inputs: TrainingJobInputs) -> bool:
+    """Whether an existing job is the one these inputs ask for (used before adopting it)."""
+    algorithm = job.algorithm or JobAlgorithm()
+    resource = job.spec.resource if job.spec else JobResource()
+    if inputs.algorithm_id and algorithm.id != inputs.algorithm_id:
+        return False
+    if inputs.code_dir and (algorithm.code_dir, algorithm.boot_file) != (inputs.code_dir, inputs.boot_file):
+        return False
+    if (resource.flavor_id or None) != (inputs.flavor_id or None) or (
+        resource.node_count or 1
+    ) != inputs.node_count:
+        return False
+    given = {p.name: p.value for p in algorithm.parameters or []}
+    if any(given.get(name) != value for name, value in inputs.hyperparameters.items()):
+        return False
+    channels: dict[str, str | None] = {}
+    bound: list[JobInput | JobOutput] = [*(algorithm.inputs or []), *(algorithm.outputs or [])]
+    for channel in bound:
+        channels[channel.name] = channel.remote.obs.obs_url if channel.remote.obs else None
+    return all(channels.get(c.name) == c.obs_url for c in [*inputs.inputs, *inputs.outputs] if c.obs_url)
+
+
+def console_url(region: str, job_id: str) -> str:
+    """The job's page in the Huawei Cloud console for its region."""
+    return (
+        f"https://console.huaweicloud.com/modelarts/?region={quote(region)}"
+        f"#/trainingJobs/detail?jobId={quote(job_id)}"
+    )
+
+
+def task_outputs(job: TrainingJob) -> list[dict[str, Any]]:
+    statuses = {s.task: s for s in job.status.task_statuses or []}
+    return [
+        {
+            "task": task,
+            "exit_code": statuses[task].exit_code if task in statuses else None,
+            "message": (statuses[task].message or "") if task in statuses else "",
+        }
+        for task in job.tasks
+    ]
+
+
+def job_outputs(
+    client: ModelArtsClient,
+    job: TrainingJob,
+    inputs: Mapping[str, Any],
+    *,
+    previous: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """Normalized inputs plus the job's status, locations, latest metrics and temporary log URL."""
+    location = context.location_of(client)
+    tasks = task_outputs(job)
+    first = tasks[0] if tasks else {}
+    algorithm = job.algorithm or JobAlgorithm()
+    outs: dict[str, Any] = {
+        **inputs,
+        **location,
+        "name": job.metadata.name,
+        "job_id": job.metadata.id,
+        "phase": job.phase,
+        "secondary_phase": job.status.secondary_phase,
+        "create_time": job.metadata.create_time,
+        "start_time": job.status.start_time,
+        "duration": job.status.duration,
+        "tasks": tasks,
+        "exit_code": first.get("exit_code"),
+        "exit_message": first.get("message") or "",
+        "algorithm_name": algorithm.name,
+        "output_urls": {
+            c.name: c.remote.obs.obs_url for c in algorithm.outputs or [] if c.remote and c.remote.obs
+        },
+        "log_path": inputs.get("log_export_path"),
+        "console_url": console_url(location["region"], job.metadata.id),
+    }
+    settled = previous is not None and job.phase in TERMINAL_PHASES and previous.get("phase") == job.phase
+    if settled:
+        assert previous is not None
+        outs.update({key: previous.get(key) for key in VOLATILE_OUTPUTS})
+    else:
+        outs["metrics"] = _latest_metrics(client, job)
+        outs["log_url"] = _log_url(client, job)
+    return outs
+
+
+def _latest_metrics(client: ModelArtsClient, job: TrainingJob) -> dict[str, float] | None:
+    if not job.tasks:
+        return None
+    try:
+        series = client.get_metrics(job.metadata.id, job.tasks[0]).metrics
+    except ModelArtsError:
+        return None  # not ready yet (ModelArts.2777) or not available: metrics are a convenience
+    return {s.metric: latest for s in series if (latest := s.latest) is not None}
+
+
+def _log_url(client: ModelArtsClient, job: TrainingJob) -> str | None:
+    if not job.tasks:
+        return None
+    try:
+        return client.get_log_url(job.metadata.id, job.tasks[0])
+    except ModelArtsError:
+        return None  # no log yet (ModelArts.2776/2818)

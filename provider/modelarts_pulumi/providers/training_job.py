@@ -1,0 +1,185 @@
+"""The dynamic provider behind :class:`~modelarts_pulumi.TrainingJob`.
+
+A training job runs once. Everything about it is immutable but its description, so any other change is a
+replacement, decided at preview. ``create`` submits and waits as far as ``wait_for`` asks; if the job fails on
+the way, it is cleaned up before the error is raised, because a dynamic provider cannot record a half-created
+resource. ``read`` refreshes status outputs and hands back the program's inputs unchanged (the service cannot
+change them), so a finished job stays quiet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi.dynamic import (
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from ..client import ModelArtsClient
+from ..errors import ModelArtsApiError, ModelArtsError
+from ..inputs import TrainingJobInputs
+from ..wire import TERMINAL_PHASES, TrainingJob
+from . import context, job_lifecycle, remote_checks
+from .common import UNKNOWN, autoname, changed_keys, is_unknown, progress, user_props, validate
+from .create import create_once
+from .job_mapping import coerce_props, job_outputs, matches_spec, to_request
+
+# Everything the service fixes at creation: changing any of these means a new job.
+REPLACE_KEYS = (
+    "name",
+    "kind",
+    "workspace_id",
+    "algorithm_id",
+    "code_dir",
+    "boot_file",
+    "command",
+    "engine_id",
+    "engine_name",
+    "engine_version",
+    "image_url",
+    "hyperparameters",
+    "inputs",
+    "outputs",
+    "flavor_id",
+    "pool_id",
+    "node_count",
+    "log_export_path",
+    "environments",
+    "volumes",
+    "auto_stop_hours",
+    "annotations",
+    "triggers",
+    "adopt_id",
+    "region",
+    "project_id",
+    "endpoint",
+)
+# `description` is the API's one mutable field; the others only steer this provider.
+UPDATE_KEYS = ("description", "wait_for", "wait_timeout", "keep_failed")
+IDENTITY_KEYS = tuple(key for key in REPLACE_KEYS if key != "name")
+FAILED_PHASES = frozenset({"Failed", "Abnormal", "Terminated"})
+
+
+class TrainingJobProvider(ResourceProvider):
+    """Submits, watches and deletes ModelArts training jobs. Holds no state: see ``context``."""
+
+    serialize_as_secret_always = False
+
+    def configure(self, req: ConfigureRequest) -> None:
+        context.configure(req)
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        props = coerce_props(user_props(news))
+        if not props.get("name") and not props.get("adopt_id"):
+            props["name"] = autoname(props, _olds, identity=IDENTITY_KEYS) or UNKNOWN
+        placeholder = bool(props.get("adopt_id")) and not props.get("name")
+        candidate = {**props, "name": "adopted"} if placeholder else props
+        parsed, failures, unknown = validate(TrainingJobInputs, candidate)
+        if parsed is None and not failures and unknown:
+            # Preview with values from other resources still unknown: check what is known.
+            known = {k: v for k, v in candidate.items() if k not in unknown and v is not None}
+            failures += remote_checks.check_training_job(TrainingJobInputs.model_construct(**known))
+            return CheckResult(props, failures)
+        if parsed is None:
+            return CheckResult(props, failures)
+        failures += remote_checks.check_training_job(parsed)
+        normalized = parsed.model_dump(mode="json", exclude_none=True)
+        if placeholder:
+            normalized.pop("name")
+        return CheckResult(normalized, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        replaces = [
+            key
+            for key in changed_keys(olds, news, REPLACE_KEYS)
+            if key not in ("region", "project_id", "endpoint", "name") or news.get(key)
+        ]
+        updates = changed_keys(olds, news, UPDATE_KEYS)
+        if not replaces and olds.get("phase") in FAILED_PHASES:
+            progress(
+                f"training job {olds.get('name')} ({_id}) ended {olds.get('phase')}; it is not re-run. "
+                f"Change `triggers` to run it again."
+            )
+        return DiffResult(
+            changes=bool(replaces or updates),
+            replaces=replaces,
+            # An explicit name would collide: the old job must go first. Autonamed jobs are created first.
+            delete_before_replace=bool(replaces) and not news.get("name_prefix"),
+        )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        client = context.client_for(props)
+        inputs = TrainingJobInputs.model_validate(
+            {**user_props(props), "name": props.get("name") or "adopted"}
+        )
+        if inputs.adopt_id:
+            job = self._adopt(client, inputs.adopt_id)
+            inputs = inputs.model_copy(update={"name": job.metadata.name})
+        else:
+            job = create_once(
+                kind="training job",
+                name=inputs.name,
+                post=lambda: client.create_training_job(to_request(inputs)),
+                find=lambda: _find_reusable(client, inputs),
+                matches=lambda found: matches_spec(found, inputs),
+                duplicate_codes=("ModelArts.2751",),
+                describe=lambda found: f"({found.metadata.id}, {found.phase})",
+            )
+            progress(f"training job {inputs.name} submitted as {job.metadata.id}")
+        job = job_lifecycle.wait_for_target(client, job, inputs)
+        outputs = job_outputs(client, job, inputs.model_dump(mode="json", exclude_none=True), previous=None)
+        return CreateResult(job.metadata.id, outputs)
+
+    def _adopt(self, client: ModelArtsClient, job_id: str) -> TrainingJob:
+        try:
+            job = client.get_training_job(job_id)
+        except ModelArtsApiError as exc:
+            if exc.is_not_found:
+                raise ModelArtsError(
+                    f"adopt_id: no training job {job_id} in project {client.project_id}"
+                ) from exc
+            raise
+        progress(f"adopting training job {job.metadata.name} ({job_id}, {job.phase})")
+        return job
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        client = context.client_for(props)
+        try:
+            job = client.get_training_job(id_)
+        except ModelArtsApiError as exc:
+            if exc.is_not_found:
+                return ReadResult(None, {})
+            raise
+        inputs = {k: v for k, v in props.items() if k in TrainingJobInputs.model_fields and v is not None}
+        inputs["description"] = job.metadata.description or ""
+        outputs = job_outputs(client, job, inputs, previous=props)
+        return ReadResult(id_, outputs, inputs)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        client = context.client_for(olds)
+        inputs = {**user_props(news), "name": news.get("name") or olds.get("name")}
+        if (news.get("description") or "") != (olds.get("description") or ""):
+            client.update_training_job_description(id_, news.get("description") or "")
+        job = client.get_training_job(id_)
+        return UpdateResult(job_outputs(client, job, inputs, previous=olds))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        job_lifecycle.delete_job(context.client_for(props), id_, name=str(props.get("name", id_)))
+
+
+def _find_reusable(client: ModelArtsClient, inputs: TrainingJobInputs) -> TrainingJob | None:
+    """A job of this name that a lost create answer or a killed ``up`` may have left, best match first."""
+    jobs = client.find_training_jobs_by_name(inputs.name, inputs.workspace_id)
+    jobs.sort(key=lambda job: (not matches_spec(job, inputs), job.phase in TERMINAL_PHASES - {"Completed"}))
+    return jobs[0] if jobs else None
+
+
+def _unknown_free(props: Mapping[str, Any]) -> bool:
+    return not is_unknown(dict(props))

@@ -1,0 +1,468 @@
+"""The ModelArts v2 training API's wire format, defined once.
+
+Field names are the API's own (snake_case JSON keys). Request models serialise with ``to_body()`` (``None``
+fields left out, as the API treats a missing key as "use the default"). Response models accept unknown keys
+(``extra="allow"``): the real service adds fields over time, and a client that breaks on a new field is a
+liability. Only the fields this project reads are typed; the rest stays reachable through ``model_extra``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+NAME_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+"""Algorithm and training-job names: 1-64 letters, digits, ``_`` or ``-`` (API reference §0)."""
+
+HYPERPARAMETER_NAME_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+ENVIRONMENT_KEY_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+MAX_DESCRIPTION_LENGTH = 256
+MAX_ENVIRONMENT_ENTRIES = 100
+
+ParameterType = Literal["String", "Integer", "Float", "Boolean"]
+Phase = Literal[
+    "Creating", "Pending", "Running", "Terminating", "Completed", "Failed", "Terminated", "Abnormal"
+]
+
+TERMINAL_PHASES: frozenset[str] = frozenset({"Completed", "Failed", "Terminated", "Abnormal"})
+"""Phases a job never leaves (the user guide: these cannot be stopped)."""
+STOPPABLE_PHASES: frozenset[str] = frozenset({"Creating", "Pending", "Running"})
+"""Phases in which the terminate action is accepted (else 409 ModelArts.2796)."""
+
+METRIC_NAMES: tuple[str, ...] = ("cpuUsage", "memUsage", "gpuUtil", "gpuMemUsage", "npuUtil", "npuMemUsage")
+
+
+class WireModel(BaseModel):
+    """Base of every wire model: unknown keys are kept, names are the API's."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    def to_body(self) -> dict[str, Any]:
+        """The JSON body to send: ``None`` fields omitted."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+# --- catalog -------------------------------------------------------------------------------------------
+
+
+class Billing(WireModel):
+    code: str | None = None
+    unit_num: int | None = None
+
+
+class FlavorInfo(WireModel):
+    max_num: int | None = None
+    cpu: dict[str, Any] | None = None
+    gpu: dict[str, Any] | None = None
+    npu: dict[str, Any] | None = None
+    memory: dict[str, Any] | None = None
+    disk: dict[str, Any] | None = None
+
+
+class Flavor(WireModel):
+    """A public training flavor (``GET /training-job-flavors``)."""
+
+    flavor_id: str
+    flavor_name: str | None = None
+    flavor_type: str | None = None
+    max_num: int | None = None
+    billing: Billing | None = None
+    flavor_info: FlavorInfo | None = None
+    attributes: dict[str, str] | None = None
+
+    @property
+    def max_nodes(self) -> int:
+        """How many nodes a job on this flavor may use (1 means no distributed training)."""
+        for value in (self.max_num, self.flavor_info.max_num if self.flavor_info else None):
+            if value:
+                return value
+        return 1
+
+
+class FlavorList(WireModel):
+    total_count: int = 0
+    flavors: list[Flavor] = Field(default_factory=list)
+
+
+class ImageInfo(WireModel):
+    cpu_image_url: str | None = None
+    gpu_image_url: str | None = None
+    image_version: str | None = None
+
+
+class Engine(WireModel):
+    """A preset AI engine (``GET /training-job-engines``)."""
+
+    engine_id: str
+    engine_name: str
+    engine_version: str
+    v1_compatible: bool | None = None
+    run_user: str | None = None
+    image_info: ImageInfo | None = None
+    tags: list[dict[str, str]] | None = None
+
+
+class EngineList(WireModel):
+    total: int = 0
+    items: list[Engine] = Field(default_factory=list)
+
+
+# --- algorithms ----------------------------------------------------------------------------------------
+
+
+class Constraint(WireModel):
+    type: ParameterType | None = None
+    editable: bool | None = None
+    required: bool | None = None
+    sensitive: bool | None = None
+    valid_type: str | None = None
+    valid_range: list[str] | None = None
+
+
+class Parameter(WireModel):
+    """A hyperparameter: its default ``value`` and the ``constraint`` the service enforces."""
+
+    name: str
+    value: str | None = None
+    description: str | None = None
+    constraint: Constraint | None = None
+    i18n_description: dict[str, Any] | None = None
+
+
+class RemoteConstraint(WireModel):
+    data_type: str | None = None
+    attributes: list[dict[str, str]] | None = None
+
+
+class AlgorithmInput(WireModel):
+    name: str
+    description: str | None = None
+    remote_constraints: list[RemoteConstraint] | None = None
+    access_method: str | None = None
+
+
+class AlgorithmOutput(WireModel):
+    name: str
+    description: str | None = None
+    access_method: str | None = None
+
+
+class EngineRef(WireModel):
+    """How a request names an engine: by id, by name + version, or by custom image."""
+
+    engine_id: str | None = None
+    engine_name: str | None = None
+    engine_version: str | None = None
+    image_url: str | None = None
+    install_sys_packages: bool | None = None
+
+
+class ResolvedEngine(EngineRef):
+    """An engine as the service returns it, resolved against the catalog."""
+
+    v1_compatible: bool | None = None
+    run_user: str | None = None
+    usage: str | None = None
+    support_groups: str | None = None
+    tags: list[dict[str, str]] | None = None
+    image_info: ImageInfo | None = None
+
+
+class AlgorithmJobConfig(WireModel):
+    code_dir: str | None = None
+    boot_file: str | None = None
+    command: str | None = None
+    parameters: list[Parameter] | None = None
+    parameters_customization: bool | None = None
+    inputs: list[AlgorithmInput] | None = None
+    outputs: list[AlgorithmOutput] | None = None
+    engine: EngineRef | None = None
+
+
+class AlgorithmMetadata(WireModel):
+    name: str
+    description: str | None = None
+    workspace_id: str | None = None
+    tags: list[dict[str, str]] | None = None
+
+
+class ResourceRequirement(WireModel):
+    key: str
+    values: list[str] | None = None
+    operator: str | None = None
+
+
+class AlgorithmRequest(WireModel):
+    """Body of ``POST /algorithms`` and ``PUT /algorithms/{id}`` (a PUT is a full replacement)."""
+
+    metadata: AlgorithmMetadata
+    job_config: AlgorithmJobConfig | None = None
+    resource_requirements: list[ResourceRequirement] | None = None
+    advanced_config: dict[str, Any] | None = None
+
+
+class AlgorithmResponseMetadata(WireModel):
+    id: str
+    name: str
+    description: str | None = None
+    workspace_id: str | None = None
+    ai_project: str | None = None
+    user_name: str | None = None
+    domain_id: str | None = None
+    source: str | None = None
+    is_valid: bool | str | None = None
+    size: int | None = None
+    tags: list[dict[str, str]] | None = None
+    create_time: int | None = None
+    update_time: int | None = None
+
+
+class AlgorithmResponseJobConfig(AlgorithmJobConfig):
+    engine: ResolvedEngine | None = None
+    code_tree: dict[str, Any] | list[Any] | None = None
+
+
+class Algorithm(WireModel):
+    """An algorithm as the service returns it."""
+
+    metadata: AlgorithmResponseMetadata
+    job_config: AlgorithmResponseJobConfig | None = None
+    resource_requirements: list[dict[str, Any]] | None = None
+    advanced_config: dict[str, Any] | None = None
+
+
+class AlgorithmList(WireModel):
+    total: int = 0
+    count: int = 0
+    limit: int | None = None
+    offset: int | None = None
+    items: list[Algorithm] = Field(default_factory=list)
+
+
+# --- training jobs -------------------------------------------------------------------------------------
+
+
+class ObsLocation(WireModel):
+    obs_url: str
+
+
+class DatasetLocation(WireModel):
+    id: str
+    version_id: str
+
+
+class Remote(WireModel):
+    """Where a channel's data lives: an OBS path or a dataset version."""
+
+    obs: ObsLocation | None = None
+    dataset: DatasetLocation | None = None
+
+
+class JobInput(WireModel):
+    name: str
+    remote: Remote
+    description: str | None = None
+    local_dir: str | None = None
+    access_method: str | None = None
+
+
+class JobOutput(WireModel):
+    name: str
+    remote: Remote
+    description: str | None = None
+    local_dir: str | None = None
+    access_method: str | None = None
+    mode: str | None = None
+    period: int | str | None = None
+
+
+class JobParameter(WireModel):
+    name: str
+    value: str | None = None
+    description: str | None = None
+    constraint: Constraint | None = None
+
+
+class JobAlgorithm(WireModel):
+    """The ``algorithm`` of a job: a reference by ``id`` or inline code + engine."""
+
+    id: str | None = None
+    name: str | None = None
+    code_dir: str | None = None
+    boot_file: str | None = None
+    command: str | None = None
+    parameters: list[JobParameter] | None = None
+    inputs: list[JobInput] | None = None
+    outputs: list[JobOutput] | None = None
+    engine: EngineRef | None = None
+    local_code_dir: str | None = None
+    working_dir: str | None = None
+    environments: dict[str, str] | list[dict[str, str]] | None = None
+
+
+class JobResource(WireModel):
+    flavor_id: str | None = None
+    pool_id: str | None = None
+    node_count: int | None = None
+    policy: str | None = None
+    flavor_name: str | None = None
+    flavor_detail: dict[str, Any] | None = None
+
+
+class LogExportPath(WireModel):
+    obs_url: str | None = None
+    host_path: str | None = None
+
+
+class AutoStop(WireModel):
+    time_unit: Literal["HOURS"] = "HOURS"
+    duration: int
+
+
+class Volume(WireModel):
+    nfs: dict[str, Any] | None = None
+    pfs: dict[str, Any] | None = None
+    obs: dict[str, Any] | None = None
+
+
+class JobSpec(WireModel):
+    resource: JobResource
+    volumes: list[Volume] | None = None
+    log_export_path: LogExportPath | None = None
+    auto_stop: AutoStop | None = None
+    is_hosted_log: bool | None = None
+
+
+class JobMetadata(WireModel):
+    name: str
+    description: str | None = None
+    workspace_id: str | None = None
+    annotations: dict[str, str] | None = None
+
+
+class TrainingJobRequest(WireModel):
+    """Body of ``POST /training-jobs``."""
+
+    kind: str = "job"
+    metadata: JobMetadata
+    algorithm: JobAlgorithm
+    spec: JobSpec
+
+
+class TaskStatus(WireModel):
+    task: str
+    exit_code: int | None = None
+    message: str | None = None
+
+
+class JobStatus(WireModel):
+    phase: str
+    secondary_phase: str | None = None
+    duration: int | None = None
+    start_time: int | None = None
+    node_count_metrics: list[list[int]] | None = None
+    tasks: list[str] | None = None
+    task_statuses: list[TaskStatus] | None = None
+    running_records: list[dict[str, Any]] | None = None
+
+
+class JobResponseMetadata(WireModel):
+    id: str
+    name: str
+    description: str | None = None
+    workspace_id: str | None = None
+    create_time: int | None = None
+    user_name: str | None = None
+    annotations: dict[str, str] | None = None
+
+
+class TrainingJob(WireModel):
+    """A training job as the service returns it (JobResponse)."""
+
+    kind: str | None = None
+    metadata: JobResponseMetadata
+    status: JobStatus
+    algorithm: JobAlgorithm | None = None
+    spec: JobSpec | None = None
+
+    @property
+    def phase(self) -> str:
+        return self.status.phase
+
+    @property
+    def tasks(self) -> list[str]:
+        return list(self.status.tasks or [])
+
+
+class JobSearchFilter(WireModel):
+    key: str
+    operator: Literal["between", "like", "in", "not"]
+    value: list[str]
+
+
+class JobSearchRequest(WireModel):
+    """Body of ``POST /training-job-searches`` (``offset`` is a page index)."""
+
+    offset: int = 0
+    limit: int = 50
+    sort_by: str | None = None
+    order: Literal["asc", "desc"] | None = None
+    workspace_id: str | None = None
+    filters: list[JobSearchFilter] | None = None
+
+
+class JobList(WireModel):
+    total: int = 0
+    count: int = 0
+    limit: int | None = None
+    offset: int | None = None
+    items: list[TrainingJob] = Field(default_factory=list)
+
+
+class TaskPlacement(WireModel):
+    """One entry of ``GET /training-jobs/{id}/tasks``."""
+
+    task: str
+    ip: str | None = None
+    host_ip: str | None = None
+    schedule_count: int | None = None
+
+
+class LogUrl(WireModel):
+    obs_url: str
+
+
+class LogPreview(WireModel):
+    content: str = ""
+    current_size: int | None = None
+    full_size: int | None = None
+
+
+class MetricSeries(WireModel):
+    metric: str
+    value: list[float] = Field(default_factory=list)
+
+    @property
+    def latest(self) -> float | None:
+        """The newest sample that carries data (``-1`` means no data)."""
+        for sample in reversed(self.value):
+            if sample != -1:
+                return sample
+        return None
+
+
+class Metrics(WireModel):
+    metrics: list[MetricSeries] = Field(default_factory=list)
+
+
+class JobEvent(WireModel):
+    time: str | int | None = None
+    level: str | None = None
+    message: str | None = None
+    source: str | None = None
+
+
+class JobEvents(WireModel):
+    total: int = 0
+    events: list[JobEvent] = Field(default_factory=list)

@@ -1,0 +1,579 @@
+"""ApiSession against a small local HTTP server: URL building, signing as received, retries, errors.
+
+``FakeCloud`` (also used by test_auth.py) is a threaded ``http.server`` on 127.0.0.1 that records every
+request and answers from per-route scripts.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import pickle
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+import pytest
+import requests
+from huaweicloudsdkcore.auth.credentials import BasicCredentials
+from huaweicloudsdkcore.sdk_request import SdkRequest
+from huaweicloudsdkcore.signer.signer import Signer
+
+from modelarts_pulumi import auth as auth_module
+from modelarts_pulumi import http as http_module
+from modelarts_pulumi.errors import ModelArtsApiError, ModelArtsTransportError
+from modelarts_pulumi.http import ApiSession, raise_for_answer
+from modelarts_pulumi.settings import Settings
+
+PID = "0a1b2c3d4e5f40718293a4b5c6d7e8f9"
+AK = "LOCALAK0000000000000"
+SK = "localsecretkey00000000000000000000000000"
+
+
+# --- the fake cloud -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Seen:
+    """One request as the server received it."""
+
+    method: str
+    target: str  # raw request target: path?query, as sent
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def path(self) -> str:
+        return self.target.split("?", 1)[0]
+
+    @property
+    def query(self) -> list[tuple[str, str]]:
+        return parse_qsl(self.target.split("?", 1)[1], keep_blank_values=True) if "?" in self.target else []
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: Any = None  # dict/list -> JSON, str/bytes -> as is
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+Responder = Reply | Callable[[Seen], Reply]
+
+
+class FakeCloud:
+    """A recording HTTP server answering ModelArts- and IAM-shaped requests from scripts."""
+
+    def __init__(self) -> None:
+        self.seen: list[Seen] = []
+        self.routes: dict[tuple[str, str], list[Responder]] = {}
+        self.token_ttl = timedelta(hours=24)
+        self.token_project: dict[str, str] | None = {"id": PID, "name": "cn-north-4"}
+        self.token_delay = 0.0
+        self.issued: list[str] = []
+        self.projects: list[dict[str, str]] = [{"id": PID, "name": "cn-north-4", "domain_id": "d1"}]
+        self._lock = threading.Lock()
+        cloud = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _any(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                seen = Seen(
+                    self.command,
+                    self.path,
+                    {k: v.encode("iso-8859-1").decode("utf-8") for k, v in self.headers.items()},
+                    self.rfile.read(length) if length else b"",
+                )
+                with cloud._lock:
+                    cloud.seen.append(seen)
+                reply = cloud.answer(seen)
+                if reply.delay:
+                    time.sleep(reply.delay)
+                body = reply.body
+                if isinstance(body, dict | list):
+                    body = json.dumps(body).encode()
+                elif isinstance(body, str):
+                    body = body.encode()
+                body = body or b""
+                try:
+                    self.send_response(reply.status)
+                    headers = {"Content-Type": "application/json", "X-Request-Id": "req-123", **reply.headers}
+                    for key, value in headers.items():
+                        self.send_header(key, value)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (timeout tests)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _any  # noqa: N815
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def start(self) -> FakeCloud:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def route(self, method: str, path: str, *responders: Responder) -> None:
+        """Answer ``method path`` with these replies in turn; the last one repeats."""
+        self.routes[(method, path)] = list(responders)
+
+    def requests_to(self, method: str, path: str) -> list[Seen]:
+        return [s for s in self.seen if s.method == method and s.path == path]
+
+    def answer(self, seen: Seen) -> Reply:
+        script = self.routes.get((seen.method, seen.path))
+        if script:
+            responder = script.pop(0) if len(script) > 1 else script[0]
+            return responder(seen) if callable(responder) else responder
+        if (seen.method, seen.path) == ("POST", "/v3/auth/tokens"):
+            return self.issue_token(seen)
+        if (seen.method, seen.path) == ("GET", "/v3/projects"):
+            name = dict(seen.query).get("name")
+            return Reply(200, {"projects": [p for p in self.projects if p["name"] == name]})
+        return Reply(404, {"error_code": "ModelArts.2836", "error_msg": "path not found"})
+
+    def issue_token(self, seen: Seen) -> Reply:
+        if self.token_delay:
+            time.sleep(self.token_delay)
+        with self._lock:
+            value = f"MIItoken-{len(self.issued) + 1}"
+            self.issued.append(value)
+        expires = datetime.now(UTC) + self.token_ttl
+        token: dict[str, Any] = {
+            "expires_at": expires.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "methods": ["password"],
+        }
+        if self.token_project is not None:
+            token["project"] = self.token_project
+        return Reply(201, {"token": token}, {"X-Subject-Token": value})
+
+    def signature_is_valid(self, seen: Seen, sk: str = SK) -> bool:
+        """Verify an AK/SK request as a gateway would, with the official signer, from what was received."""
+        authorization = seen.headers["Authorization"]
+        signed_names = authorization.split("SignedHeaders=", 1)[1].split(",", 1)[0].split(";")
+        lowered = {k.lower(): v for k, v in seen.headers.items()}
+        request = SdkRequest(
+            method=seen.method,
+            schema="http",
+            host=lowered["host"],
+            resource_path=seen.path,
+            query_params=seen.query,
+            header_params={name: lowered[name] for name in signed_names},
+            body=seen.body,
+        )
+        expected = Signer(BasicCredentials(authorization.split("Access=", 1)[1].split(",", 1)[0], sk)).sign(
+            request
+        )
+        return bool(expected.header_params["Authorization"] == authorization)
+
+
+@pytest.fixture
+def cloud() -> Iterator[FakeCloud]:
+    server = FakeCloud().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> Iterator[None]:
+    auth_module.clear_caches()
+    yield
+    auth_module.clear_caches()
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Record the transport's waits instead of waiting."""
+    recorded: list[float] = []
+    monkeypatch.setattr(http_module, "_sleep", recorded.append)
+    return recorded
+
+
+def make_settings(cloud: FakeCloud, **config: str) -> Settings:
+    base = {
+        "region": "cn-north-4",
+        "projectId": PID,
+        "modelartsEndpoint": cloud.url,
+        "iamEndpoint": cloud.url,
+        "accessKey": AK,
+        "secretKey": SK,
+        "timeoutSeconds": "5",
+    }
+    base.update(config)
+    return Settings.from_config({k: v for k, v in base.items() if v is not None}, env={})
+
+
+# --- requests as sent ---------------------------------------------------------------------------------------
+
+
+def test_get_builds_the_url_and_signs_what_the_server_receives(cloud: FakeCloud):
+    cloud.route("GET", f"/v2/{PID}/algorithms", Reply(200, {"items": []}))
+    api = ApiSession(make_settings(cloud))
+    response = api.request(
+        "GET",
+        f"/v2/{PID}/algorithms",
+        params={
+            "searches": "name:my algo/训练",
+            "offset": 0,
+            "flags": ["b", "a"],
+            "hidden": True,
+            "none": None,
+        },
+    )
+    assert response.json() == {"items": []}
+    (seen,) = cloud.seen
+    assert seen.query == [
+        ("flags", "a"),
+        ("flags", "b"),
+        ("hidden", "true"),
+        ("offset", "0"),
+        ("searches", "name:my algo/训练"),
+    ]
+    assert seen.target.endswith("searches=name%3Amy%20algo%2F%E8%AE%AD%E7%BB%83")  # the canonical query
+    assert seen.headers["X-Project-Id"] == PID
+    assert seen.headers["User-Agent"].startswith("modelarts-pulumi")
+    assert "Connection" not in seen.headers.get("Authorization", "")
+    assert "connection" not in seen.headers["Authorization"].split("SignedHeaders=")[1].split(",")[0]
+    assert cloud.signature_is_valid(seen)
+
+
+def test_json_body_is_signed_byte_for_byte_and_temporary_credentials_send_the_security_token(
+    cloud: FakeCloud,
+):
+    cloud.route("POST", f"/v2/{PID}/algorithms", Reply(201, {"metadata": {"id": "a1"}}))
+    api = ApiSession(make_settings(cloud, securityToken="STS-TOKEN-VALUE"))
+    api.request("POST", f"/v2/{PID}/algorithms", json={"metadata": {"name": "ü-algo", "description": "训练"}})
+    (seen,) = cloud.seen
+    assert seen.headers["Content-Type"] == "application/json;charset=UTF-8"
+    assert seen.json() == {"metadata": {"name": "ü-algo", "description": "训练"}}
+    assert seen.headers["X-Security-Token"] == "STS-TOKEN-VALUE"
+    assert "x-security-token" in seen.headers["Authorization"]
+    assert cloud.signature_is_valid(seen)
+
+
+def test_a_wrong_secret_does_not_verify(cloud: FakeCloud):
+    cloud.route("DELETE", f"/v2/{PID}/algorithms/a1", Reply(202, None))
+    ApiSession(make_settings(cloud)).request("DELETE", f"/v2/{PID}/algorithms/a1")
+    assert not cloud.signature_is_valid(cloud.seen[0], sk="another-secret")
+
+
+def test_redirects_are_reported_not_followed(cloud: FakeCloud):
+    cloud.route("GET", f"/v2/{PID}/algorithms", Reply(302, "", {"Location": "http://elsewhere.invalid/"}))
+    with pytest.raises(ModelArtsApiError) as caught:
+        ApiSession(make_settings(cloud)).request("GET", f"/v2/{PID}/algorithms")
+    assert caught.value.status == 302
+    assert len(cloud.seen) == 1
+
+
+# --- retries ------------------------------------------------------------------------------------------------
+
+
+def test_429_is_retried_after_the_retry_after_delay(cloud: FakeCloud, sleeps: list[float]):
+    throttled = Reply(429, {"error_code": "APIGW.0308", "error_msg": "throttled"}, {"Retry-After": "3"})
+    cloud.route("GET", f"/v2/{PID}/training-job-flavors", throttled, Reply(200, {"flavors": []}))
+    response = ApiSession(make_settings(cloud)).request("GET", f"/v2/{PID}/training-job-flavors")
+    assert response.status_code == 200
+    assert len(cloud.seen) == 2
+    assert sleeps == [3]
+    assert all(cloud.signature_is_valid(s) for s in cloud.seen)
+
+
+def test_503_is_retried_with_growing_jittered_backoff(cloud: FakeCloud, sleeps: list[float]):
+    unavailable = Reply(503, {"error_code": "ModelArts.0010", "error_msg": "busy"})
+    cloud.route("GET", f"/v2/{PID}/training-jobs/j1", unavailable, unavailable, unavailable, Reply(200, {}))
+    ApiSession(make_settings(cloud)).request("GET", f"/v2/{PID}/training-jobs/j1")
+    assert len(cloud.seen) == 4
+    assert len(sleeps) == 3
+    for attempt, wait in enumerate(sleeps, start=1):
+        base = 0.5 * 2 ** (attempt - 1)
+        assert base <= wait <= base + 0.5
+
+
+@pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
+def test_a_post_is_never_retried(cloud: FakeCloud, sleeps: list[float], status: int):
+    cloud.route(
+        "POST",
+        f"/v2/{PID}/training-jobs",
+        Reply(status, {"error_code": "X.1", "error_msg": "no"}, {"Retry-After": "1"}),
+    )
+    with pytest.raises(ModelArtsApiError) as caught:
+        ApiSession(make_settings(cloud)).request("POST", f"/v2/{PID}/training-jobs", json={"kind": "job"})
+    assert caught.value.status == status
+    assert len(cloud.seen) == 1
+    assert sleeps == []
+
+
+def test_a_post_marked_idempotent_is_retried(cloud: FakeCloud, sleeps: list[float]):
+    cloud.route("POST", f"/v2/{PID}/training-job-searches", Reply(503, "busy"), Reply(200, {"items": []}))
+    api = ApiSession(make_settings(cloud))
+    api.request("POST", f"/v2/{PID}/training-job-searches", json={"limit": 10}, idempotent=True)
+    assert len(cloud.seen) == 2
+
+
+def test_a_put_marked_not_idempotent_is_not_retried(cloud: FakeCloud, sleeps: list[float]):
+    cloud.route("PUT", f"/v2/{PID}/algorithms/a1", Reply(503, "busy"))
+    with pytest.raises(ModelArtsApiError):
+        ApiSession(make_settings(cloud)).request("PUT", f"/v2/{PID}/algorithms/a1", json={}, idempotent=False)
+    assert len(cloud.seen) == 1
+
+
+def test_retries_stop_at_max_retries_and_the_last_answer_is_mapped(cloud: FakeCloud, sleeps: list[float]):
+    cloud.route(
+        "GET", f"/v2/{PID}/algorithms", Reply(500, {"error_code": "ModelArts.2950", "error_msg": "boom"})
+    )
+    with pytest.raises(ModelArtsApiError) as caught:
+        ApiSession(make_settings(cloud, maxRetries="2")).request("GET", f"/v2/{PID}/algorithms")
+    assert (caught.value.status, caught.value.error_code, caught.value.error_msg) == (
+        500,
+        "ModelArts.2950",
+        "boom",
+    )
+    assert len(cloud.seen) == 3
+    assert len(sleeps) == 2
+
+
+def test_max_retries_zero_means_one_attempt(cloud: FakeCloud, sleeps: list[float]):
+    cloud.route("GET", f"/v2/{PID}/algorithms", Reply(503, "busy"))
+    with pytest.raises(ModelArtsApiError):
+        ApiSession(make_settings(cloud, maxRetries="0")).request("GET", f"/v2/{PID}/algorithms")
+    assert len(cloud.seen) == 1
+
+
+def test_a_retry_after_beyond_the_budget_is_not_waited_for(cloud: FakeCloud, sleeps: list[float]):
+    cloud.route(
+        "GET",
+        f"/v2/{PID}/algorithms",
+        Reply(429, {"error_code": "ModelArts.2799", "error_msg": "slow"}, {"Retry-After": "120"}),
+    )
+    with pytest.raises(ModelArtsApiError) as caught:
+        ApiSession(make_settings(cloud, retryBudgetSeconds="60")).request("GET", f"/v2/{PID}/algorithms")
+    assert caught.value.error_code == "ModelArts.2799"
+    assert len(cloud.seen) == 1
+    assert sleeps == []
+
+
+def test_the_budget_bounds_the_total_time_spent_retrying(cloud: FakeCloud):
+    cloud.route("GET", f"/v2/{PID}/algorithms", Reply(503, "busy", {"Retry-After": "1"}))
+    api = ApiSession(make_settings(cloud, retryBudgetSeconds="1.5", maxRetries="10"))
+    started = time.monotonic()
+    with pytest.raises(ModelArtsApiError) as caught:
+        api.request("GET", f"/v2/{PID}/algorithms")
+    elapsed = time.monotonic() - started
+    assert caught.value.status == 503
+    assert len(cloud.seen) == 2  # at t=0 and t=1s; a third at t=2s would pass the 1.5s budget
+    assert 1.0 <= elapsed < 1.5
+
+
+def test_retries_are_logged_at_debug_with_the_attempt_and_without_headers(
+    cloud: FakeCloud, sleeps: list[float], caplog: pytest.LogCaptureFixture
+):
+    cloud.route("GET", f"/v2/{PID}/algorithms", Reply(503, "busy"), Reply(200, {}))
+    with caplog.at_level(logging.DEBUG, logger="modelarts_pulumi"):
+        ApiSession(make_settings(cloud)).request("GET", f"/v2/{PID}/algorithms")
+    messages = [r.getMessage() for r in caplog.records if r.name == "modelarts_pulumi.http"]
+    assert any("attempt 1 failed (HTTP 503); retrying in" in m for m in messages)
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert AK not in text
+    assert SK not in text
+    assert "Authorization" not in text
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_connection_refused_is_retried_even_for_post_then_reported_as_transport_error(sleeps: list[float]):
+    url = f"http://127.0.0.1:{_closed_port()}"
+    settings = Settings.from_config(
+        {
+            "region": "cn-north-4",
+            "projectId": PID,
+            "modelartsEndpoint": url,
+            "iamEndpoint": url,
+            "accessKey": AK,
+            "secretKey": SK,
+            "maxRetries": "2",
+        },
+        env={},
+    )
+    with pytest.raises(ModelArtsTransportError) as caught:
+        ApiSession(settings).request("POST", f"/v2/{PID}/training-jobs", json={})
+    error = caught.value
+    assert isinstance(error, ModelArtsApiError)
+    assert error.status == 0
+    assert error.maybe_processed is False
+    assert len(sleeps) == 2  # nothing was sent, so even a POST may try again
+    assert str(error).startswith(f"POST /v2/{PID}/training-jobs -> 0 ConnectionError:")
+    assert SK not in str(error)
+
+
+def test_read_timeout_is_retried_for_get_and_reported_as_maybe_processed(
+    cloud: FakeCloud, sleeps: list[float]
+):
+    cloud.route("GET", f"/v2/{PID}/algorithms", Reply(200, {}, delay=0.6))
+    api = ApiSession(make_settings(cloud, timeoutSeconds="0.2", maxRetries="1"))
+    with pytest.raises(ModelArtsTransportError) as caught:
+        api.request("GET", f"/v2/{PID}/algorithms")
+    assert caught.value.maybe_processed is True
+    assert len(cloud.seen) == 2
+
+
+def test_read_timeout_on_post_is_not_retried(cloud: FakeCloud, sleeps: list[float]):
+    cloud.route("POST", f"/v2/{PID}/training-jobs", Reply(201, {}, delay=0.6))
+    api = ApiSession(make_settings(cloud, timeoutSeconds="0.2"))
+    with pytest.raises(ModelArtsTransportError) as caught:
+        api.request("POST", f"/v2/{PID}/training-jobs", json={})
+    assert caught.value.maybe_processed is True
+    assert caught.value.error_code in ("ReadTimeout", "ConnectionError")
+    assert len(cloud.seen) == 1
+
+
+# --- error mapping ------------------------------------------------------------------------------------------
+
+
+def test_service_error_is_mapped_with_code_message_and_request_id(cloud: FakeCloud):
+    cloud.route(
+        "POST",
+        f"/v2/{PID}/algorithms",
+        Reply(400, {"error_code": "ModelArts.2821", "error_msg": "Duplicate algorithm name."}),
+    )
+    with pytest.raises(ModelArtsApiError) as caught:
+        ApiSession(make_settings(cloud)).request("POST", f"/v2/{PID}/algorithms", json={"x": 1})
+    error = caught.value
+    assert (error.status, error.error_code, error.error_msg, error.request_id) == (
+        400,
+        "ModelArts.2821",
+        "Duplicate algorithm name.",
+        "req-123",
+    )
+    assert error.method == "POST"
+    assert error.url == f"{cloud.url}/v2/{PID}/algorithms"
+    assert str(error) == (
+        f"POST /v2/{PID}/algorithms -> 400 ModelArts.2821: Duplicate algorithm name. (request id req-123)"
+    )
+    assert not error.is_not_found
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "code", "message", "not_found"),
+    [
+        (
+            400,
+            {"error_code": "ModelArts.2775", "error_msg": "job not found"},
+            "ModelArts.2775",
+            "job not found",
+            True,
+        ),
+        (
+            400,
+            {"error_code": "ModelArts.2755", "error_msg": "algorithm not found"},
+            "ModelArts.2755",
+            "algorithm not found",
+            True,
+        ),
+        (
+            401,
+            {
+                "error": {
+                    "code": 401,
+                    "message": "The request you have made requires authentication.",
+                    "title": "Unauthorized",
+                }
+            },
+            "401",
+            "The request you have made requires authentication.",
+            False,
+        ),
+        (403, {"errorCode": "IAM.0002", "errorMsg": "forbidden"}, "IAM.0002", "forbidden", False),
+        (500, {"code": "APIG.0101", "message": "gateway"}, "APIG.0101", "gateway", False),
+        (404, "<html><body>Not Found</body></html>", "404", "<html><body>Not Found</body></html>", True),
+        (
+            404,
+            {"error_code": "ModelArts.2786", "error_msg": "token project mismatch"},
+            "ModelArts.2786",
+            "token project mismatch",
+            False,
+        ),
+        (
+            409,
+            {"error_code": "ModelArts.2796", "error_msg": "not allowed"},
+            "ModelArts.2796",
+            "not allowed",
+            False,
+        ),
+        (400, "", "400", "(empty body)", False),
+    ],
+)
+def test_error_bodies_are_parsed_like_the_sdk(
+    cloud: FakeCloud, sleeps: list[float], status, body, code, message, not_found
+):
+    cloud.route("DELETE", f"/v2/{PID}/training-jobs/j1", Reply(status, body))
+    with pytest.raises(ModelArtsApiError) as caught:
+        ApiSession(make_settings(cloud, maxRetries="0")).request("DELETE", f"/v2/{PID}/training-jobs/j1")
+    assert (caught.value.status, caught.value.error_code, caught.value.error_msg) == (status, code, message)
+    assert caught.value.is_not_found is not_found
+
+
+def _response(status: int, body: bytes, url: str = "http://h/v2/p/training-jobs/j/metrics/worker-0") -> Any:
+    response = requests.Response()
+    response.status_code = status
+    response._content = body
+    response.headers["X-Request-Id"] = "r1"
+    response.request = requests.Request("GET", url).prepare()
+    return response
+
+
+def test_204_carrying_an_error_code_is_an_error():
+    body = json.dumps({"error_code": "ModelArts.2777", "error_msg": "metrics not ready"}).encode()
+    with pytest.raises(ModelArtsApiError) as caught:
+        raise_for_answer(_response(204, body))
+    assert (caught.value.status, caught.value.error_code) == (204, "ModelArts.2777")
+    raise_for_answer(_response(204, b""))
+    raise_for_answer(_response(200, b'{"error_code_count": 1}'))
+
+
+def test_a_bare_204_over_http_is_returned_empty(cloud: FakeCloud):
+    # http.client never reads a 204 body, whatever the server writes: an empty 204 means "not ready".
+    cloud.route("GET", f"/v2/{PID}/training-jobs/j1/metrics/worker-0", Reply(204, None))
+    response = ApiSession(make_settings(cloud)).request("GET", f"/v2/{PID}/training-jobs/j1/metrics/worker-0")
+    assert (response.status_code, response.content) == (204, b"")
+
+
+def test_errors_survive_pickling_and_a_long_html_body_is_truncated():
+    error = ModelArtsApiError(400, "ModelArts.2775", "gone", "r", method="GET", url="http://h/v2/p/x?a=1")
+    clone = pickle.loads(pickle.dumps(error))
+    assert (clone.status, clone.error_code, str(clone)) == (400, "ModelArts.2775", str(error))
+    assert str(error) == "GET /v2/p/x?a=1 -> 400 ModelArts.2775: gone (request id r)"
+    transport = ModelArtsTransportError(
+        "ReadTimeout", "slow", method="POST", url="http://h/x", maybe_processed=True
+    )
+    assert pickle.loads(pickle.dumps(transport)).maybe_processed is True
+    with pytest.raises(ModelArtsApiError) as caught:
+        raise_for_answer(_response(502, b"<html>" + b"x" * 5000 + b"</html>"))
+    assert len(caught.value.error_msg) < 2100

@@ -1,0 +1,197 @@
+"""The providers' check and diff, called directly: no engine, no network (no credentials configured)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pulumi.runtime import rpc
+
+from modelarts_pulumi.providers import context
+from modelarts_pulumi.providers.algorithm import AlgorithmProvider
+from modelarts_pulumi.providers.training_job import TrainingJobProvider
+
+UNKNOWN = rpc.UNKNOWN
+
+
+@pytest.fixture(autouse=True)
+def no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in (
+        "HW_ACCESS_KEY",
+        "HW_SECRET_KEY",
+        "HUAWEICLOUD_SDK_AK",
+        "HUAWEICLOUD_SDK_SK",
+        "HW_REGION_NAME",
+    ):
+        monkeypatch.delenv(var, raising=False)
+    context.set_stack_config({})
+
+
+def algorithm_props(**overrides: Any) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "name": "test-pytorch-cpu",
+        "code_dir": "/bucket-a/code/",
+        "boot_file": "/bucket-a/code/train.py",
+        "engine_name": "PyTorch",
+        "engine_version": "pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64",
+        "parameters": [{"name": "dist", "value": "False", "type": "Boolean"}],
+        "inputs": [{"name": "data_url"}],
+        "outputs": [{"name": "train_url"}],
+    }
+    props.update(overrides)
+    return props
+
+
+def job_props(**overrides: Any) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "name": "job-1",
+        "algorithm_id": "01c399ae-8593-4ef5-9e4d-085950aacde1",
+        "flavor_id": "modelarts.vm.cpu.8u",
+        "hyperparameters": {"dist": False, "world_size": 1},
+        "inputs": {"data_url": "/bucket-a/data/"},
+        "outputs": {"train_url": "/bucket-a/outputs/"},
+    }
+    props.update(overrides)
+    return props
+
+
+def failures(result: Any) -> dict[str, str]:
+    return {f.property: f.reason for f in result.failures}
+
+
+def test_valid_algorithm_is_normalized_with_defaults() -> None:
+    result = AlgorithmProvider().check({}, algorithm_props())
+    assert result.failures == []
+    assert result.inputs["workspace_id"] == "0"
+    assert result.inputs["parameters"][0] == {
+        "name": "dist",
+        "value": "False",
+        "description": "",
+        "type": "Boolean",
+        "editable": True,
+        "required": False,
+        "sensitive": False,
+        "valid_range": [],
+    }
+
+
+@pytest.mark.parametrize(
+    ("overrides", "prop", "rule"),
+    [
+        ({"name": "bad name!"}, "name", "should match pattern"),
+        ({"name": "x" * 65}, "name", "should match pattern"),
+        ({"description": "d" * 257}, "description", "at most 256"),
+        ({"code_dir": "not-obs"}, "code_dir", "OBS path"),
+        ({"boot_file": "/other-bucket/train.py"}, "boot_file", "inside code_dir"),
+        ({"parameters": [{"name": "dist", "value": "maybe", "type": "Boolean"}]}, "parameters[0]", "Boolean"),
+        ({"parameters": [{"name": "n", "value": "1.5", "type": "Integer"}]}, "parameters[0]", "Integer"),
+        ({"inputs": [{"name": "a"}, {"name": "a"}]}, "inputs", "used twice"),
+        ({"engine_name": None, "engine_version": None}, "engine_name", "engine is required"),
+        ({"colour": "red"}, "colour", "not a known property"),
+    ],
+)
+def test_bad_algorithm_input_names_property_and_rule(overrides: dict[str, Any], prop: str, rule: str) -> None:
+    result = AlgorithmProvider().check({}, algorithm_props(**overrides))
+    found = failures(result)
+    assert prop in found, found
+    assert rule in found[prop]
+
+
+def test_unknown_values_pass_check_untouched() -> None:
+    result = TrainingJobProvider().check({}, job_props(algorithm_id=UNKNOWN, flavor_id=UNKNOWN))
+    assert result.failures == []
+    assert result.inputs["algorithm_id"] == UNKNOWN
+
+
+def test_known_fields_are_still_checked_when_others_are_unknown() -> None:
+    result = TrainingJobProvider().check({}, job_props(algorithm_id=UNKNOWN, node_count=0))
+    assert "node_count" in failures(result)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "prop", "rule"),
+    [
+        ({"environments": {"1BAD": "x"}}, "environments", "must match"),
+        ({"environments": {f"K{i}": "v" for i in range(101)}}, "environments", "at most 100"),
+        ({"environments": {"A": "$HOME/x"}}, "environments", "'$'"),
+        ({"inputs": {"data_url": "s3://x/y"}}, "inputs[0].obs_url", "OBS path"),
+        ({"log_export_path": "/bucket-a/logs"}, "log_export_path", "ending with '/'"),
+        ({"flavor_id": None}, "flavor_id", "flavor_id"),
+        ({"wait_for": "finished"}, "wait_for", "submitted"),
+        ({"auto_stop_hours": 100}, "auto_stop_hours", "72"),
+        ({"code_dir": "/bucket-a/code/", "boot_file": "/bucket-a/code/t.py"}, "algorithm_id", "not both"),
+    ],
+)
+def test_bad_job_input_names_property_and_rule(overrides: dict[str, Any], prop: str, rule: str) -> None:
+    found = failures(TrainingJobProvider().check({}, job_props(**overrides)))
+    assert prop in found, found
+    assert rule in found[prop]
+
+
+def test_hyperparameters_of_any_scalar_type_are_sent_as_strings() -> None:
+    result = TrainingJobProvider().check({}, job_props(hyperparameters={"dist": True, "n": 3, "lr": 0.5}))
+    assert result.inputs["hyperparameters"] == {"dist": "True", "n": "3", "lr": "0.5"}
+
+
+def test_autoname_is_stable_and_follows_the_spec() -> None:
+    provider = TrainingJobProvider()
+    props = job_props(name=None, name_prefix="train", name_seed="proj/dev")
+    first = provider.check({}, props).inputs["name"]
+    again = provider.check({}, props).inputs["name"]
+    other_stack = provider.check({}, {**props, "name_seed": "proj/prod"}).inputs["name"]
+    other_spec = provider.check({}, {**props, "node_count": 2}).inputs["name"]
+    described = provider.check({}, {**props, "description": "new words"}).inputs["name"]
+    assert first == again == described
+    assert first.startswith("train-")
+    assert len({first, other_stack, other_spec}) == 3
+
+
+def test_algorithm_autoname_survives_in_place_changes() -> None:
+    provider = AlgorithmProvider()
+    props = algorithm_props(name=None, name_prefix="algo", name_seed="proj/dev")
+    first = provider.check({}, props).inputs["name"]
+    changed = provider.check({}, {**props, "boot_file": "/bucket-a/code/other.py"}).inputs["name"]
+    assert first == changed
+
+
+def test_job_diff_description_updates_in_place_everything_else_replaces() -> None:
+    provider = TrainingJobProvider()
+    olds = provider.check({}, job_props()).inputs
+    described = provider.diff("id", olds, {**olds, "description": "new"})
+    assert described.changes and not described.replaces
+    replaced = provider.diff("id", olds, {**olds, "hyperparameters": {"dist": "True", "world_size": "1"}})
+    assert replaced.replaces == ["hyperparameters"]
+    assert replaced.delete_before_replace is True  # explicit name: names collide
+    unchanged = provider.diff("id", olds, dict(olds))
+    assert not unchanged.changes
+
+
+def test_autonamed_job_replacement_creates_first() -> None:
+    provider = TrainingJobProvider()
+    olds = provider.check({}, job_props(name=None, name_prefix="train", name_seed="p/s")).inputs
+    news = {**olds, "triggers": ["run-2"]}
+    result = provider.diff("id", olds, news)
+    assert "triggers" in result.replaces
+    assert result.delete_before_replace is False
+
+
+def test_unknown_input_in_diff_counts_as_a_replacement() -> None:
+    provider = TrainingJobProvider()
+    olds = provider.check({}, job_props()).inputs
+    result = provider.diff("id", olds, {**olds, "algorithm_id": UNKNOWN})
+    assert result.replaces == ["algorithm_id"]
+
+
+def test_algorithm_diff_name_replaces_other_fields_update() -> None:
+    provider = AlgorithmProvider()
+    olds = provider.check({}, algorithm_props()).inputs
+    assert provider.diff("id", olds, {**olds, "name": "renamed"}).replaces == ["name"]
+    update = provider.diff("id", olds, {**olds, "description": "x"})
+    assert update.changes and update.replaces == []
+
+
+def test_missing_location_in_program_is_not_a_move() -> None:
+    provider = AlgorithmProvider()
+    olds = {**provider.check({}, algorithm_props()).inputs, "region": "cn-north-4", "project_id": "p"}
+    news = provider.check({}, algorithm_props()).inputs
+    assert not provider.diff("id", olds, news).changes
