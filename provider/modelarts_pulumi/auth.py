@@ -143,9 +143,7 @@ def sign(
     )
     string_to_sign = f"{ALGORITHM}\n{date}\n{hashlib.sha256(canonical_request.encode('utf-8')).hexdigest()}"
     signature = hmac.new(sk.encode("utf-8"), string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
-    signed["Authorization"] = (
-        f"{ALGORITHM} Access={ak}, SignedHeaders={signed_headers}, Signature={signature}"
-    )
+    signed["Authorization"] = f"{ALGORITHM} Access={ak}, SignedHeaders={signed_headers}, Signature={signature}"
     return signed
 
 
@@ -318,9 +316,7 @@ class IamTokenProvider:
     def _fetch(self) -> IamToken:
         settings = self._settings
         scope: dict[str, Any] = (
-            {"project": {"id": settings.project_id}}
-            if settings.project_id
-            else {"project": {"name": settings.region}}
+            {"project": {"id": settings.project_id}} if settings.project_id else {"project": {"name": settings.region}}
         )
         body = {
             "auth": {

@@ -150,9 +150,7 @@ class ModelArtsClient:
         jobs: list[TrainingJob] = []
         page = 0
         while True:
-            body = JobSearchRequest(
-                offset=page, limit=PAGE_SIZE, workspace_id=workspace_id, filters=filters or None
-            )
+            body = JobSearchRequest(offset=page, limit=PAGE_SIZE, workspace_id=workspace_id, filters=filters or None)
             # A search changes nothing, so the transport may retry it like a GET.
             data = self._json("POST", "/training-job-searches", json=body.to_body(), idempotent=True)
             result = JobList.model_validate(data)
@@ -164,9 +162,7 @@ class ModelArtsClient:
     def find_training_jobs_by_name(self, name: str, workspace_id: str | None = None) -> list[TrainingJob]:
         """Jobs with exactly this name (several can exist where the service allows duplicates)."""
         return [
-            job
-            for job in self.search_training_jobs(name=name, workspace_id=workspace_id)
-            if job.metadata.name == name
+            job for job in self.search_training_jobs(name=name, workspace_id=workspace_id) if job.metadata.name == name
         ]
 
     def list_training_job_tasks(self, job_id: str) -> list[TaskPlacement]:
@@ -186,9 +182,7 @@ class ModelArtsClient:
 
     def get_log_preview(self, job_id: str, task: str) -> LogPreview:
         """The task's log text (the newest part when it is large)."""
-        return LogPreview.model_validate(
-            self._json("GET", f"/training-jobs/{job_id}/tasks/{task}/logs/preview")
-        )
+        return LogPreview.model_validate(self._json("GET", f"/training-jobs/{job_id}/tasks/{task}/logs/preview"))
 
     def get_metrics(self, job_id: str, task: str) -> Metrics:
         """The task's runtime metrics: one averaged sample per minute, ``-1`` where there is no data."""
@@ -197,6 +191,4 @@ class ModelArtsClient:
         )
 
     def list_events(self, job_id: str, *, limit: int = 100) -> JobEvents:
-        return JobEvents.model_validate(
-            self._json("GET", f"/training-jobs/{job_id}/events", params={"limit": limit})
-        )
+        return JobEvents.model_validate(self._json("GET", f"/training-jobs/{job_id}/events", params={"limit": limit}))

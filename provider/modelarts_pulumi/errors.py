@@ -98,9 +98,7 @@ class ModelArtsTransportError(ModelArtsApiError):
     dropped after sending): a non-idempotent call such as a create must then be checked by a lookup.
     """
 
-    def __init__(
-        self, error_code: str, error_msg: str, *, method: str, url: str, maybe_processed: bool
-    ) -> None:
+    def __init__(self, error_code: str, error_msg: str, *, method: str, url: str, maybe_processed: bool) -> None:
         self.maybe_processed = maybe_processed
         super().__init__(0, error_code, error_msg, None, method=method, url=url)
 

@@ -142,7 +142,12 @@ class BudgetRetry(Retry):
             if elapsed + wait > self.budget_seconds:
                 logger.debug(
                     "%s %s: attempt %d failed (%s); no retry: waiting %.1fs would pass the %.0fs budget",
-                    method, url, attempt, cause, wait, self.budget_seconds,
+                    method,
+                    url,
+                    attempt,
+                    cause,
+                    wait,
+                    self.budget_seconds,
                 )
                 reason = error or ResponseError(f"retry budget of {self.budget_seconds:g}s spent ({cause})")
                 raise MaxRetryError(_pool, url, reason) from reason  # type: ignore[arg-type]
@@ -362,7 +367,10 @@ class ApiSession:
         finally:
             _policy.reset(reset)
         logger.debug(
-            "%s %s -> %d in %.2fs", method, urlsplit(url).path, response.status_code,
+            "%s %s -> %d in %.2fs",
+            method,
+            urlsplit(url).path,
+            response.status_code,
             time.monotonic() - policy.started,
         )
         raise_for_answer(response)

@@ -141,16 +141,10 @@ class AlgorithmInputs(Strict):
     def _coherent(self) -> AlgorithmInputs:
         if (self.code_dir is None) != (self.boot_file is None):
             raise FieldRuleError("boot_file", "code_dir and boot_file go together: give both or neither")
-        if (
-            self.code_dir
-            and self.boot_file
-            and not _strip_obs(self.boot_file).startswith(_strip_obs(self.code_dir))
-        ):
+        if self.code_dir and self.boot_file and not _strip_obs(self.boot_file).startswith(_strip_obs(self.code_dir)):
             raise FieldRuleError("boot_file", f"must be inside code_dir ({self.code_dir})")
         if self.code_dir is None and not (self.image_url and self.command):
-            raise FieldRuleError(
-                "code_dir", "give code_dir + boot_file, or a custom image (image_url + command)"
-            )
+            raise FieldRuleError("code_dir", "give code_dir + boot_file, or a custom image (image_url + command)")
         if not (self.engine_id or (self.engine_name and self.engine_version) or self.image_url):
             raise FieldRuleError(
                 "engine_name",
@@ -239,9 +233,7 @@ class TrainingJobInputs(Strict):
             raise ValueError(f"at most {MAX_ENVIRONMENT_ENTRIES} entries (got {len(value)})")
         for key, item in value.items():
             if not re.match(ENVIRONMENT_KEY_PATTERN, key) or len(key) > 8192:
-                raise ValueError(
-                    f"key {key!r} must match {ENVIRONMENT_KEY_PATTERN} (at most 8192 characters)"
-                )
+                raise ValueError(f"key {key!r} must match {ENVIRONMENT_KEY_PATTERN} (at most 8192 characters)")
             if len(item) > 4096:
                 raise ValueError(f"value of {key!r} is longer than 4096 characters")
             if "$" in item:
@@ -260,18 +252,12 @@ class TrainingJobInputs(Strict):
         if inline and (self.code_dir is None or self.boot_file is None):
             raise FieldRuleError("boot_file", "code_dir and boot_file go together: give both")
         if inline and not (self.engine_id or (self.engine_name and self.engine_version) or self.image_url):
-            raise FieldRuleError(
-                "engine_name", "an inline algorithm needs engine_id, or engine_name + engine_version"
-            )
+            raise FieldRuleError("engine_name", "an inline algorithm needs engine_id, or engine_name + engine_version")
         if not self.flavor_id and not self.pool_id:
-            raise FieldRuleError(
-                "flavor_id", "a flavor_id (public pool) or a pool_id (dedicated pool) is required"
-            )
+            raise FieldRuleError("flavor_id", "a flavor_id (public pool) or a pool_id (dedicated pool) is required")
         for channel in self.outputs:
             if channel.obs_url is None:
-                raise FieldRuleError(
-                    "outputs", f"output {channel.name!r} needs an obs_url (outputs go to OBS)"
-                )
+                raise FieldRuleError("outputs", f"output {channel.name!r} needs an obs_url (outputs go to OBS)")
         _no_duplicates("inputs", [c.name for c in self.inputs])
         _no_duplicates("outputs", [c.name for c in self.outputs])
         return self

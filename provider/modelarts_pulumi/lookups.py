@@ -100,9 +100,7 @@ def lookup_engine(
     *, engine_id: str | None = None, name: str | None = None, version: str | None = None
 ) -> pulumi.Output[dict[str, Any]]:
     """An Output of the chosen engine (as a dict). Unknown in a preview without credentials."""
-    return _lookup(
-        lambda: pick_engine(get_engines(), engine_id=engine_id, name=name, version=version).model_dump()
-    )
+    return _lookup(lambda: pick_engine(get_engines(), engine_id=engine_id, name=name, version=version).model_dump())
 
 
 def _lookup(fetch: Any) -> pulumi.Output[dict[str, Any]]:

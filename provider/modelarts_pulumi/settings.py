@@ -204,9 +204,7 @@ class _Reader:
     def settings(self) -> Settings:
         region = self.get("region")
         if region is None:
-            raise ModelArtsConfigError(
-                f"no region: set {self.names('region')} (for example cn-north-4)"
-            )
+            raise ModelArtsConfigError(f"no region: set {self.names('region')} (for example cn-north-4)")
         modelarts_endpoint = self.endpoint("modelartsEndpoint", (modelarts_endpoint_env_var(region),))
         iam_endpoint = self.endpoint("iamEndpoint")
         if region not in MODELARTS_REGIONS and (modelarts_endpoint is None or iam_endpoint is None):
@@ -224,9 +222,7 @@ class _Reader:
         password = self.get("password")
         domain_name = self.get("domainName")
         token = self.get("token")
-        self._check_credentials(
-            access_key, secret_key, security_token, user_name, password, domain_name, token
-        )
+        self._check_credentials(access_key, secret_key, security_token, user_name, password, domain_name, token)
 
         ca_bundle = self.get("caBundle")
         insecure = self.flag("insecure")
@@ -257,9 +253,7 @@ class _Reader:
             retry_budget_seconds=self.number(
                 "retryBudgetSeconds", DEFAULT_RETRY_BUDGET_SECONDS, integer=False, minimum=0
             ),
-            timeout_seconds=self.number(
-                "timeoutSeconds", DEFAULT_TIMEOUT_SECONDS, integer=False, minimum=0.001
-            ),
+            timeout_seconds=self.number("timeoutSeconds", DEFAULT_TIMEOUT_SECONDS, integer=False, minimum=0.001),
         )
 
     def _check_credentials(

@@ -21,9 +21,7 @@ MAX_DESCRIPTION_LENGTH = 256
 MAX_ENVIRONMENT_ENTRIES = 100
 
 ParameterType = Literal["String", "Integer", "Float", "Boolean"]
-Phase = Literal[
-    "Creating", "Pending", "Running", "Terminating", "Completed", "Failed", "Terminated", "Abnormal"
-]
+Phase = Literal["Creating", "Pending", "Running", "Terminating", "Completed", "Failed", "Terminated", "Abnormal"]
 
 TERMINAL_PHASES: frozenset[str] = frozenset({"Completed", "Failed", "Terminated", "Abnormal"})
 """Phases a job never leaves (the user guide: these cannot be stopped)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
 from modelarts_pulumi.providers import context
@@ -97,10 +98,11 @@ def test_bad_algorithm_input_names_property_and_rule(overrides: dict[str, Any], 
     assert rule in found[prop]
 
 
-def test_unknown_values_pass_check_untouched() -> None:
-    result = TrainingJobProvider().check({}, job_props(algorithm_id=UNKNOWN, flavor_id=UNKNOWN))
+@pytest.mark.parametrize("unknown", [UNKNOWN, Unknown()], ids=["wire-sentinel", "Unknown-object"])
+def test_unknown_values_pass_check_untouched(unknown: Any) -> None:
+    result = TrainingJobProvider().check({}, job_props(algorithm_id=unknown, flavor_id=unknown))
     assert result.failures == []
-    assert result.inputs["algorithm_id"] == UNKNOWN
+    assert result.inputs["algorithm_id"] is unknown
 
 
 def test_known_fields_are_still_checked_when_others_are_unknown() -> None:
@@ -195,3 +197,9 @@ def test_missing_location_in_program_is_not_a_move() -> None:
     olds = {**provider.check({}, algorithm_props()).inputs, "region": "cn-north-4", "project_id": "p"}
     news = provider.check({}, algorithm_props()).inputs
     assert not provider.diff("id", olds, news).changes
+
+
+def test_whole_numbers_arriving_as_doubles_stay_integers() -> None:
+    # The engine sends every number as a double: a program's `1` arrives as `1.0`.
+    result = TrainingJobProvider().check({}, job_props(hyperparameters={"world_size": 1.0, "lr": 0.25}))
+    assert result.inputs["hyperparameters"] == {"world_size": "1", "lr": "0.25"}

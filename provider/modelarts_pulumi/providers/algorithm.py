@@ -109,9 +109,7 @@ class AlgorithmProvider(ResourceProvider):
             algorithm = client.get_algorithm(adopt_id)
         except ModelArtsApiError as exc:
             if exc.is_not_found:
-                raise ModelArtsError(
-                    f"adopt_id: no algorithm {adopt_id} in project {client.project_id}"
-                ) from exc
+                raise ModelArtsError(f"adopt_id: no algorithm {adopt_id} in project {client.project_id}") from exc
             raise
         progress(f"adopting algorithm {algorithm.metadata.name} ({adopt_id})")
         wanted = {**props, "name": props.get("name") or algorithm.metadata.name}

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from pulumi.dynamic import CheckFailure
+from pulumi.output import Unknown
 from pulumi.runtime import rpc
 from pydantic import BaseModel, ValidationError
 
@@ -23,7 +24,13 @@ Model = TypeVar("Model", bound=BaseModel)
 
 
 def is_unknown(value: Any) -> bool:
-    """True if the value is, or contains, a preview-time unknown (an output of a resource not yet created)."""
+    """True if the value is, or contains, a preview-time unknown (an output of a resource not yet created).
+
+    The engine's unknowns reach a dynamic provider as ``pulumi.output.Unknown`` objects (or, in older paths,
+    as the wire sentinel string).
+    """
+    if isinstance(value, Unknown):
+        return True
     if isinstance(value, str):
         return value == UNKNOWN
     if isinstance(value, Mapping):

@@ -60,9 +60,7 @@ def configure(req: ConfigureRequest) -> None:
 def set_stack_config(raw: Mapping[str, Any]) -> None:
     """Keep the ``modelarts:*`` part of the stack config."""
     prefix = f"{CONFIG_NAMESPACE}:"
-    selected = {
-        key: _text(value) for key, value in raw.items() if key.startswith(prefix) and value is not None
-    }
+    selected = {key: _text(value) for key, value in raw.items() if key.startswith(prefix) and value is not None}
     with _lock:
         if selected != _config:
             _config.clear()

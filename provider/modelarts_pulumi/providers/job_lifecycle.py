@@ -81,9 +81,7 @@ def _log_tail(client: ModelArtsClient, job: TrainingJob) -> list[str]:
     return content.rstrip("\n").splitlines()[-LOG_TAIL_LINES:]
 
 
-def delete_job(
-    client: ModelArtsClient, job_id: str, *, name: str, timeout: float = DELETE_TIMEOUT_SECONDS
-) -> None:
+def delete_job(client: ModelArtsClient, job_id: str, *, name: str, timeout: float = DELETE_TIMEOUT_SECONDS) -> None:
     """Terminate if still active, wait until it ended, delete, and wait until the service forgets it.
 
     Already gone is success. A job still present at the timeout is reported, not hidden.
@@ -111,6 +109,7 @@ def delete_job(
                 f"training job {name} ({job_id}) is still {job.phase} after {timeout:.0f}s; it was not deleted"
             )
         deadline.sleep(interval)
+    progress(f"deleting training job {name} ({job_id}, {job.phase})")
     try:
         client.delete_training_job(job_id)
     except ModelArtsApiError as exc:
@@ -120,9 +119,7 @@ def delete_job(
         if _get(client, job_id) is None:
             return
         if deadline.expired:
-            raise ModelArtsError(
-                f"training job {name} ({job_id}) was deleted but is still listed after {timeout:.0f}s"
-            )
+            raise ModelArtsError(f"training job {name} ({job_id}) was deleted but is still listed after {timeout:.0f}s")
         deadline.sleep(interval)
 
 

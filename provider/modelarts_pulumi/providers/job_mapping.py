@@ -53,6 +53,9 @@ def coerce_props(props: dict[str, Any]) -> dict[str, Any]:
 def _hyper_text(value: Any) -> Any:
     if isinstance(value, bool):
         return "True" if value else "False"
+    if isinstance(value, float) and value.is_integer():
+        # Pulumi sends every number as a double: the program's `1` arrives as `1.0`.
+        return str(int(value))
     if isinstance(value, (int, float)):
         return str(value)
     return value
@@ -87,9 +90,7 @@ def to_request(inputs: TrainingJobInputs) -> TrainingJobRequest:
         environments=inputs.environments or None,
     )
     spec = JobSpec(
-        resource=JobResource(
-            flavor_id=inputs.flavor_id, pool_id=inputs.pool_id, node_count=inputs.node_count
-        ),
+        resource=JobResource(flavor_id=inputs.flavor_id, pool_id=inputs.pool_id, node_count=inputs.node_count),
         volumes=None,
         log_export_path=LogExportPath(obs_url=inputs.log_export_path) if inputs.log_export_path else None,
         auto_stop=AutoStop(duration=inputs.auto_stop_hours) if inputs.auto_stop_hours else None,
@@ -117,9 +118,7 @@ def matches_spec(job: TrainingJob, inputs: TrainingJobInputs) -> bool:
         return False
     if inputs.code_dir and (algorithm.code_dir, algorithm.boot_file) != (inputs.code_dir, inputs.boot_file):
         return False
-    if (resource.flavor_id or None) != (inputs.flavor_id or None) or (
-        resource.node_count or 1
-    ) != inputs.node_count:
+    if (resource.flavor_id or None) != (inputs.flavor_id or None) or (resource.node_count or 1) != inputs.node_count:
         return False
     given = {p.name: p.value for p in algorithm.parameters or []}
     if any(given.get(name) != value for name, value in inputs.hyperparameters.items()):
@@ -134,21 +133,20 @@ def matches_spec(job: TrainingJob, inputs: TrainingJobInputs) -> bool:
 def console_url(region: str, job_id: str) -> str:
     """The job's page in the Huawei Cloud console for its region."""
     return (
-        f"https://console.huaweicloud.com/modelarts/?region={quote(region)}"
-        f"#/trainingJobs/detail?jobId={quote(job_id)}"
+        f"https://console.huaweicloud.com/modelarts/?region={quote(region)}#/trainingJobs/detail?jobId={quote(job_id)}"
     )
 
 
 def task_outputs(job: TrainingJob) -> list[dict[str, Any]]:
+    """One entry per task. The service reports statuses of failed tasks; a Completed job's tasks all exited 0
+    (that is what Completed means), so they get 0 even when the service lists no status for them."""
     statuses = {s.task: s for s in job.status.task_statuses or []}
-    return [
-        {
-            "task": task,
-            "exit_code": statuses[task].exit_code if task in statuses else None,
-            "message": (statuses[task].message or "") if task in statuses else "",
-        }
-        for task in job.tasks
-    ]
+    out = []
+    for task in job.tasks:
+        status = statuses.get(task)
+        exit_code = status.exit_code if status else (0 if job.phase == "Completed" else None)
+        out.append({"task": task, "exit_code": exit_code, "message": (status.message or "") if status else ""})
+    return out
 
 
 def job_outputs(
@@ -177,9 +175,7 @@ def job_outputs(
         "exit_code": first.get("exit_code"),
         "exit_message": first.get("message") or "",
         "algorithm_name": algorithm.name,
-        "output_urls": {
-            c.name: c.remote.obs.obs_url for c in algorithm.outputs or [] if c.remote and c.remote.obs
-        },
+        "output_urls": {c.name: c.remote.obs.obs_url for c in algorithm.outputs or [] if c.remote and c.remote.obs},
         "log_path": inputs.get("log_export_path"),
         "console_url": console_url(location["region"], job.metadata.id),
     }

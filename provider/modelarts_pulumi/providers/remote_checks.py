@@ -153,9 +153,7 @@ def _hyperparameter_failures(client: ModelArtsClient, inputs: TrainingJobInputs)
         type_ = constraint.type if constraint and constraint.type else "String"
         problem = value_type_problem(type_, value)
         if problem:
-            failures.append(
-                CheckFailure(f"hyperparameters.{name}", f"hyperparameters.{name}: {value!r} {problem}")
-            )
+            failures.append(CheckFailure(f"hyperparameters.{name}", f"hyperparameters.{name}: {value!r} {problem}"))
         elif constraint and constraint.editable is False and value != (parameter.value or ""):
             failures.append(
                 CheckFailure(
@@ -164,12 +162,7 @@ def _hyperparameter_failures(client: ModelArtsClient, inputs: TrainingJobInputs)
                     f"{algorithm.metadata.name} (fixed at {parameter.value!r})",
                 )
             )
-        elif (
-            constraint
-            and constraint.valid_range
-            and value not in constraint.valid_range
-            and type_ == "String"
-        ):
+        elif constraint and constraint.valid_range and value not in constraint.valid_range and type_ == "String":
             failures.append(
                 CheckFailure(
                     f"hyperparameters.{name}",
@@ -186,8 +179,7 @@ def _hyperparameter_failures(client: ModelArtsClient, inputs: TrainingJobInputs)
             failures.append(
                 CheckFailure(
                     f"hyperparameters.{name}",
-                    f"hyperparameters.{name}: required by algorithm "
-                    f"{algorithm.metadata.name} and it has no default",
+                    f"hyperparameters.{name}: required by algorithm {algorithm.metadata.name} and it has no default",
                 )
             )
     return failures

@@ -116,9 +116,7 @@ class TrainingJobProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         client = context.client_for(props)
-        inputs = TrainingJobInputs.model_validate(
-            {**user_props(props), "name": props.get("name") or "adopted"}
-        )
+        inputs = TrainingJobInputs.model_validate({**user_props(props), "name": props.get("name") or "adopted"})
         if inputs.adopt_id:
             job = self._adopt(client, inputs.adopt_id)
             inputs = inputs.model_copy(update={"name": job.metadata.name})
@@ -142,9 +140,7 @@ class TrainingJobProvider(ResourceProvider):
             job = client.get_training_job(job_id)
         except ModelArtsApiError as exc:
             if exc.is_not_found:
-                raise ModelArtsError(
-                    f"adopt_id: no training job {job_id} in project {client.project_id}"
-                ) from exc
+                raise ModelArtsError(f"adopt_id: no training job {job_id} in project {client.project_id}") from exc
             raise
         progress(f"adopting training job {job.metadata.name} ({job_id}, {job.phase})")
         return job

@@ -175,6 +175,4 @@ class TrainingJob(Resource, module="modelarts", name="TrainingJob"):
             "log_url": None,
         }
         secret = pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
-        super().__init__(
-            TrainingJobProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret, opts)
-        )
+        super().__init__(TrainingJobProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret, opts))

@@ -1,0 +1,74 @@
+"""Engine-test helpers: a throwaway Pulumi project aimed at the local ModelArts, and a client to look behind
+Pulumi's back at what the server really holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from modelarts_pulumi.client import ModelArtsClient
+from modelarts_pulumi.settings import Settings
+from tests.support.pulumi_cli import PulumiProject, require_pulumi_cli
+
+
+def server_settings(server: Any) -> dict[str, str]:
+    """The `modelarts:` stack config that points at the local server, with AK/SK credentials."""
+    return {
+        "modelarts:region": server.region,
+        "modelarts:projectId": server.project_id,
+        "modelarts:modelartsEndpoint": server.url,
+        "modelarts:iamEndpoint": server.url,
+        "modelarts:accessKey": server.access_key,
+        "modelarts:secretKey": server.secret_key,
+    }
+
+
+def server_client(server: Any) -> ModelArtsClient:
+    return ModelArtsClient(Settings.from_config(server_settings(server), env={}))
+
+
+def make_project(
+    directory: Path,
+    server: Any,
+    program: str,
+    *,
+    name: str = "engine-test",
+    config: dict[str, str] | None = None,
+    credentials: bool = True,
+) -> PulumiProject:
+    """A project whose `__main__.py` is `program`, with stack `test` configured for `server`."""
+    require_pulumi_cli()
+    project = PulumiProject.create(directory, name=name, files={"__main__.py": program})
+    project.init_stack("test")
+    settings = server_settings(server)
+    for key, value in settings.items():
+        if key in ("modelarts:accessKey", "modelarts:secretKey"):
+            if credentials:
+                project.set_config(key, value, secret=True)
+        else:
+            project.set_config(key, value)
+    for key, value in (config or {}).items():
+        project.set_config(key, value)
+    return project
+
+
+def steps(preview: dict[str, Any]) -> dict[str, str]:
+    """`{resource name: op}` for our resources that a `pulumi preview --json` plans to change.
+
+    Unchanged resources are left out (the preview may or may not list them as `same`), so `{}` means
+    "no changes". A replacement's several steps are reported once, as `replace`.
+    """
+    out: dict[str, str] = {}
+    for step in preview.get("steps", []):
+        urn = step.get("urn", "")
+        op = step.get("op", "")
+        if "pulumi-python:dynamic" not in urn or op == "same":
+            continue
+        name = urn.rsplit("::", 1)[-1]
+        out[name] = "replace" if op in ("replace", "create-replacement", "delete-replaced") else op
+    return out
+
+
+def state_text(project: PulumiProject) -> str:
+    """Everything the backend stores for the stack, as text."""
+    return "\n".join(p.read_text() for p in (project.directory / ".pulumi-state").rglob("*.json"))
