@@ -1,0 +1,62 @@
+"""IAM handlers: ``/v3/auth/tokens`` and ``/v3/projects``."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from .. import errors
+from ..auth import Caller
+from ..backend import now
+from ..validation import parse_json_object
+from .common import authenticated_caller, backend, base_url, call, json_response
+
+
+async def create_token(request: Request) -> Response:
+    """POST /v3/auth/tokens: password authentication -> 201 with ``X-Subject-Token``."""
+    raw = await request.body()
+    try:
+        body = parse_json_object(raw)
+    except errors.ApiError:
+        raise errors.IamBadRequest("the body is not a JSON object") from None
+    iam = backend(request).iam
+    record = await call(iam.issue_token, body, now())
+    with_catalog = not request.query_params.get("nocatalog")
+    return json_response(
+        iam.token_body(record, base_url(request), with_catalog),
+        status=201,
+        headers={"X-Subject-Token": record.token},
+    )
+
+
+async def validate_token(request: Request) -> Response:
+    """GET /v3/auth/tokens: the caller's token (or AK/SK) checks the one in ``X-Subject-Token``."""
+    await _caller(request)
+    subject = request.headers.get("x-subject-token", "").strip()
+    iam = backend(request).iam
+    record = await call(iam.lookup_token, subject) if subject else None
+    if record is None or now() >= record.expires_at:
+        raise errors.IamNotFound("the token")
+    with_catalog = not request.query_params.get("nocatalog")
+    return json_response(
+        iam.token_body(record, base_url(request), with_catalog), headers={"X-Subject-Token": record.token}
+    )
+
+
+async def list_projects(request: Request) -> Response:
+    """GET /v3/projects[?name=]: the projects of the caller's account."""
+    caller = await _caller(request)
+    name = request.query_params.get("name")
+    projects = backend(request).iam.list_projects(caller.principal.domain_id, name)
+    url = f"{base_url(request)}/v3/projects"
+    for project in projects:
+        project["links"] = {"self": f"{url}/{project['id']}"}
+    return json_response({"projects": projects, "links": {"self": url, "previous": None, "next": None}})
+
+
+async def _caller(request: Request) -> Caller:
+    """IAM answers authentication failures in its own (keystone) shape."""
+    try:
+        return await authenticated_caller(request)
+    except errors.GatewayError as exc:
+        raise errors.IamUnauthorized(message=exc.message) from None
