@@ -2,7 +2,7 @@
 #   make up        setup, start the local ModelArts, deploy the `local` stack, print its outputs
 #   make down      destroy the `local` stack, stop the local ModelArts
 #   make pulumi ARGS="stack output"   any pulumi command against the local stack, same environment
-#   make test      setup, then pytest (fails if no test ran)
+#   make test      setup, lint (ruff + mypy), then pytest (fails if no test ran)
 #   make lint      ruff + mypy
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -51,6 +51,7 @@ pulumi:
 
 # pytest exits 5 when it collected no test; that must fail, never pass silently.
 test: setup
+	@cd $(ROOT) && $(VENV_BIN)/ruff check --quiet . && $(VENV_BIN)/mypy --no-error-summary
 	@cd $(ROOT) && rc=0 && $(VENV_BIN)/pytest $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest ran no test" >&2; exit 1; fi; exit $$rc
 

@@ -14,7 +14,9 @@ from modelarts_pulumi.providers.training_job import TrainingJobProvider
 
 
 @pytest.mark.parametrize("provider_class", [AlgorithmProvider, TrainingJobProvider])
-def test_provider_pickles_by_reference_without_secrets(provider_class: type) -> None:
+def test_provider_pickles_by_reference_without_secrets(
+    provider_class: type[AlgorithmProvider | TrainingJobProvider],
+) -> None:
     context.set_stack_config({"modelarts:accessKey": "AK-SHOULD-NOT-LEAK", "modelarts:secretKey": "SK-NOT"})
     blob = serialize_provider(provider_class())
     raw = base64.b64decode(blob)
