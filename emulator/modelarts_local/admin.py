@@ -1,9 +1,12 @@
 """The local admin API (``/_local/...``): health for readiness, a state summary, test hooks.
 
 Everything but ``/_local/health`` needs the header ``X-Local-Admin-Secret`` with the server's admin
-secret (from the config, or generated into ``DATA_DIR/admin-secret``). Fault injection (429/5xx rates,
-latency, resets, dropped responses, early token expiry) is meant to arrive as one middleware module
-configured through this API; see ``app.py`` for where it plugs in.
+secret (from the config, or generated into ``DATA_DIR/admin-secret``).
+
+Fault injection (``faults.py``): ``GET /_local/faults`` answers ``{enabled, config, seed, since,
+counters: {kind: n}, by_detail: {"error.503": n, "throttle.APIGW.0308": n, ...}, requests: {"METHOD /path":
+n}}``; ``PUT /_local/faults`` replaces the configuration with its body (the config file's ``faults`` object)
+and starts the counters afresh; ``DELETE /_local/faults`` turns faults off and keeps the counters readable.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from starlette.responses import Response
 
 from . import __version__, errors
 from .backend import now_ms
+from .faults import FaultConfigError, FaultInjector, parse_faults
 from .handlers.common import backend, call, json_body, json_response
 
 ADMIN_HEADER = "x-local-admin-secret"
@@ -54,3 +58,35 @@ async def job_outcome(request: Request) -> Response:
     body = await json_body(request)
     job_id = request.path_params["training_job_id"]
     return json_response(await call(backend(request).jobs.force_outcome, job_id, body, now_ms()))
+
+
+def _injector(request: Request) -> FaultInjector:
+    found: FaultInjector = request.app.state.faults
+    return found
+
+
+async def get_faults(request: Request) -> Response:
+    """The fault configuration in force (with the seed in use) and what was injected so far."""
+    require_admin(request)
+    return json_response(_injector(request).snapshot())
+
+
+async def put_faults(request: Request) -> Response:
+    """Replace the fault configuration (body: the config file's ``faults`` object); counters restart."""
+    require_admin(request)
+    body = await json_body(request)
+    try:
+        config = parse_faults(body)
+    except FaultConfigError as exc:
+        raise errors.InvalidArgument(message=str(exc)) from exc
+    injector = _injector(request)
+    injector.configure(config)
+    return json_response(injector.snapshot())
+
+
+async def delete_faults(request: Request) -> Response:
+    """No more faults; the counters stay readable until the next PUT."""
+    require_admin(request)
+    injector = _injector(request)
+    injector.disable()
+    return json_response(injector.snapshot())

@@ -8,12 +8,15 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from . import admin, errors
 from .backend import Backend, Ticker, now_ms
+from .faults import FaultInjector, FaultMiddleware, JobOutcomeRule, capture_connection
 from .handlers import iam, modelarts, obs
 from .middleware import (
     RequestIdMiddleware,
@@ -59,14 +62,35 @@ ROUTES = [
     Route("/_local/health", admin.health, methods=["GET"]),
     Route("/_local/state", admin.state, methods=["GET"]),
     Route("/_local/jobs/{training_job_id}/outcome", admin.job_outcome, methods=["POST"]),
+    Route("/_local/faults", admin.get_faults, methods=["GET"]),
+    Route("/_local/faults", admin.put_faults, methods=["PUT"]),
+    Route("/_local/faults", admin.delete_faults, methods=["DELETE"]),
 ]
+
+
+class _App(Starlette):
+    """Starlette that first remembers the client connection, for the faults that break it (reset, drop).
+
+    Only here is ``send`` still the server's own (uvicorn's); every middleware after this wraps it.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            capture_connection(scope, send)
+        await super().__call__(scope, receive, send)
 
 
 def create_app(backend: Backend, *, run_ticker: bool = True, extra_middleware: Sequence[Middleware] = ()) -> Starlette:
     """The ASGI app over a backend; the ticker runs while the app is up (lifespan).
 
-    ``extra_middleware`` sits between the request id and the routing: the place for fault injection.
+    Fault injection (``faults.FaultMiddleware``, configured by ``config.faults`` and ``/_local/faults``) sits
+    right after the request id; ``extra_middleware`` comes after it, before the routing.
     """
+    injector = FaultInjector(backend.config.faults)
+
+    async def force_outcome(job_id: str, rule: JobOutcomeRule) -> None:
+        body = {"phase": rule.phase, "exit_code": rule.exit_code, "message": rule.message}
+        await run_in_threadpool(backend.jobs.force_outcome, job_id, body, now_ms())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -82,8 +106,12 @@ def create_app(backend: Backend, *, run_ticker: bool = True, extra_middleware: S
             finally:
                 backend.close()
 
-    middleware = [Middleware(RequestIdMiddleware), *extra_middleware]
-    app = Starlette(
+    middleware = [
+        Middleware(RequestIdMiddleware),
+        Middleware(FaultMiddleware, injector=injector, on_job_created=force_outcome),
+        *extra_middleware,
+    ]
+    app = _App(
         routes=ROUTES,
         middleware=middleware,
         exception_handlers={
@@ -96,4 +124,5 @@ def create_app(backend: Backend, *, run_ticker: bool = True, extra_middleware: S
     # An API answers a trailing slash it does not know with 404, not a redirect.
     app.router.redirect_slashes = False
     app.state.backend = backend
+    app.state.faults = injector
     return app

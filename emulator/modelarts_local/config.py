@@ -22,6 +22,9 @@ Top-level keys (all optional):
   ``auto_stop`` "hour" lasts), ``unique_job_names`` (true), ``log_preview_max_bytes`` (5 MiB),
   ``max_code_files`` (1000), ``max_code_depth`` (16), ``admin_secret`` (else generated into
   ``DATA_DIR/admin-secret``).
+- ``faults``: fault injection at start (429/5xx rates, latency, resets, dropped answers, expiring tokens,
+  failing jobs, a seed, method/path filters); see ``modelarts_local.faults``. ``PUT /_local/faults`` changes
+  it at run time.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+from .faults import FaultConfig, FaultConfigError, parse_faults
 
 DEFAULT_REGION = "cn-north-4"
 DEFAULT_DOMAIN_ID = "d0000000000000000000000000000001"
@@ -141,6 +146,7 @@ class ServerConfig:
     max_code_files: int = 1000
     max_code_depth: int = 16
     admin_secret: str | None = None
+    faults: FaultConfig = field(default_factory=FaultConfig)
 
     @property
     def db_path(self) -> Path:
@@ -289,6 +295,10 @@ def config_from_dict(
         raise ConfigError(f"simulated.outcome must be one of {', '.join(OUTCOMES)}")
     values["local"] = _section(raw, "local", LocalConfig)
     values["quotas"] = _section(raw, "quotas", QuotaConfig)
+    try:
+        values["faults"] = parse_faults(raw.get("faults"))
+    except FaultConfigError as exc:
+        raise ConfigError(str(exc)) from exc
     return ServerConfig(data_dir=Path(data_dir).expanduser().resolve(), **values)
 
 

@@ -138,8 +138,12 @@ def _write_log(path: Path, lines: list[str]) -> None:
         handle.writelines(line + "\n" for line in lines)
 
 
+NO_DATA: float = -1  # an int at run time: JSON -1, not -1.0
+"""A minute without a sample; written ``-1`` (an integer), as the service writes it (modelarts_03_0407)."""
+
+
 def _no_data(minutes: int) -> list[float]:
-    return [-1.0] * minutes
+    return [NO_DATA] * minutes
 
 
 def _discard_hosted_logs(job: JobView, mapper: ObsMapper) -> None:
@@ -443,8 +447,8 @@ class LocalExecutor:
 
     def metric_values(self, job: JobView, task: str, minutes: int) -> dict[str, list[float]]:
         averages = self._store.minute_averages(job.id, task)
-        cpu = [round(averages[i][0], 3) if i in averages else -1.0 for i in range(minutes)]
-        mem = [round(averages[i][1], 3) if i in averages else -1.0 for i in range(minutes)]
+        cpu = [round(averages[i][0], 3) if i in averages else NO_DATA for i in range(minutes)]
+        mem = [round(averages[i][1], 3) if i in averages else NO_DATA for i in range(minutes)]
         # Local processes have no accelerators.
         return {
             "cpuUsage": cpu,

@@ -1,8 +1,7 @@
 """ASGI middleware and error rendering.
 
-Order, outermost first: request id -> (fault injection, when it exists) -> routing. A fault module
-only needs to be an ASGI middleware like ``RequestIdMiddleware``: it sees every request after it got
-its id, and may delay, fail, reset or swallow it.
+Order, outermost first: request id -> fault injection (``faults.FaultMiddleware``) -> routing. The
+fault middleware sees every request after it got its id, and may delay, fail, reset or swallow it.
 """
 
 from __future__ import annotations

@@ -7,10 +7,17 @@ ours. :class:`BudgetRetry` adds three small things to it:
   and the last answer is returned (and mapped to an error) instead;
 - the idempotency rule of the *call* rather than of the method alone: GET/PUT/DELETE/HEAD are retried on read
   errors and on 429/500/502/503/504; a POST only when the caller says ``idempotent=True`` (job searches, IAM
-  tokens). Connection failures (nothing was sent) are retried for every method;
+  tokens), except for a 429, which every method retries: a throttled request was refused before the service
+  did anything (gateway APIGW.0308, service ModelArts.2799), so sending it again cannot duplicate. Connection
+  failures (nothing was sent) are retried for every method;
 - a backoff that starts with the first retry (``backoff_factor * 2**(n-1)`` plus up to ``backoff_jitter``),
   and ``Retry-After`` honoured; each retry is logged at DEBUG (logger ``modelarts_pulumi.http``) with its
   attempt number, never with headers.
+
+Counters: :data:`STATS` counts calls, retries (by cause), budget stops and transport errors in this process
+(tests and benchmarks read it). Setting ``MODELARTS_PULUMI_LOG=debug`` (or ``info``) in the environment sends
+this package's log to stderr; in the dynamic-provider process that is where ``pulumi up`` shows it, so the
+attempts of every call are visible there.
 
 The call's policy reaches the Retry object through a context variable set around the call: urllib3 runs the
 whole retry loop in the calling thread, inside ``requests.Session.send``.
@@ -24,9 +31,12 @@ from __future__ import annotations
 
 import json as jsonlib
 import logging
+import os
 import random
+import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -57,6 +67,38 @@ from .errors import ModelArtsTransportError, api_error_from_response, parse_erro
 from .settings import Settings
 
 logger = logging.getLogger("modelarts_pulumi.http")
+
+LOG_ENV = "MODELARTS_PULUMI_LOG"
+
+STATS: Counter[str] = Counter()
+"""What the transport did in this process: ``calls``, ``retries``, ``retries.<cause>`` (``HTTP 503``,
+``ProtocolError``, ...), ``budget_spent`` (a retry not made because of the time budget) and
+``transport_errors`` (calls that got no answer at all). Updated under a lock; tests may ``clear()`` it."""
+_stats_lock = threading.Lock()
+
+
+def _count(*keys: str) -> None:
+    with _stats_lock:
+        for key in keys:
+            STATS[key] += 1
+
+
+def _log_to_stderr_if_asked() -> None:
+    """``MODELARTS_PULUMI_LOG=debug|info|warning``: this package's log on stderr (once per process)."""
+    level = os.environ.get(LOG_ENV, "").strip().upper()
+    if not level:
+        return
+    package = logging.getLogger("modelarts_pulumi")
+    if any(getattr(h, "_modelarts_stderr", False) for h in package.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("modelarts %(levelname)s %(name)s: %(message)s"))
+    handler._modelarts_stderr = True  # type: ignore[attr-defined]
+    package.addHandler(handler)
+    package.setLevel(logging.getLevelName(level) if level in logging.getLevelNamesMapping() else logging.DEBUG)
+
+
+_log_to_stderr_if_asked()
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -108,6 +150,12 @@ class BudgetRetry(Retry):
             return policy.idempotent
         return super()._is_method_retryable(method)
 
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        # Throttled: refused before anything was done, so any method may be sent again (see module doc).
+        if status_code == 429 and self.status_forcelist and 429 in self.status_forcelist:
+            return self.total is None or bool(self.total)
+        return super().is_retry(method, status_code, has_retry_after)
+
     def get_backoff_time(self) -> float:
         failures = len(list(takewhile(lambda h: h.redirect_location is None, reversed(self.history))))
         if failures == 0:
@@ -149,8 +197,10 @@ class BudgetRetry(Retry):
                     wait,
                     self.budget_seconds,
                 )
+                _count("budget_spent")
                 reason = error or ResponseError(f"retry budget of {self.budget_seconds:g}s spent ({cause})")
                 raise MaxRetryError(_pool, url, reason) from reason  # type: ignore[arg-type]
+        _count("retries", f"retries.{cause}")
         logger.debug("%s %s: attempt %d failed (%s); retrying in %.2fs", method, url, attempt, cause, wait)
         nxt.planned_sleep = wait
         return nxt
@@ -349,6 +399,7 @@ class ApiSession:
             started=time.monotonic(),
         )
         reset = _policy.set(policy)
+        _count("calls")
         try:
             response = self._session.request(
                 method,
@@ -362,16 +413,21 @@ class ApiSession:
                 allow_redirects=False,  # a redirect would invalidate the signature; report it instead
             )
         except requests.RequestException as exc:
-            logger.debug("%s %s: no answer (%s)", method, urlsplit(url).path, type(exc).__name__)
+            _count("transport_errors")
+            logger.debug(
+                "%s %s: no answer (%s) after %.2fs", method, urlsplit(url).path, exc, time.monotonic() - policy.started
+            )
             raise _transport_error(exc, method, url) from exc
         finally:
             _policy.reset(reset)
+        retried = getattr(getattr(response.raw, "retries", None), "history", ())
         logger.debug(
-            "%s %s -> %d in %.2fs",
+            "%s %s -> %d in %.2fs (attempt %d)",
             method,
             urlsplit(url).path,
             response.status_code,
             time.monotonic() - policy.started,
+            len(retried) + 1,
         )
         raise_for_answer(response)
         return response
@@ -386,4 +442,4 @@ class ApiSession:
         self.close()
 
 
-__all__ = ["ApiSession", "BudgetRetry", "build_retry", "raise_for_answer"]
+__all__ = ["STATS", "ApiSession", "BudgetRetry", "build_retry", "raise_for_answer"]

@@ -14,6 +14,7 @@ Usage:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -112,6 +113,23 @@ class PulumiCommandError(AssertionError):
         self.result = result
 
 
+def kill_session(sid: int) -> None:
+    """SIGKILL every process of the session ``sid`` (a command started with ``start_new_session``).
+
+    Killing the command's process group is not enough: pulumi starts each plugin (language host, dynamic
+    provider) in a process group of its own, and those would outlive it and keep the output pipes open.
+    """
+    members = [sid]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                if os.getsid(int(entry.name)) == sid:
+                    members.append(int(entry.name))
+    for pid in members:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+
+
 def run_command(
     args: Sequence[str],
     *,
@@ -140,7 +158,7 @@ def run_command(
     try:
         stdout, stderr = proc.communicate(input_text, timeout=timeout)
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
+        kill_session(proc.pid)
         stdout, stderr = proc.communicate()
         result = CommandResult(tuple(args), -9, stdout, stderr, time.monotonic() - started)
         raise AssertionError(f"timed out after {timeout}s\n{result.describe()}") from None

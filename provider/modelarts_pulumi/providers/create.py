@@ -5,6 +5,9 @@ after the work was done) must not simply be sent again. Before and after every a
 object up by its name and adopt it when it is what we asked for. The same lookup makes an ``up`` that was
 killed between the create call and the state write converge on the next run instead of failing or making a
 twin.
+
+Throttling (429) is retried by the transport itself, after ``Retry-After``: nothing was done, so sending again
+is safe. What reaches this loop is what the transport may not retry for a POST: a 5xx or a lost answer.
 """
 
 from __future__ import annotations
@@ -21,7 +24,13 @@ from .common import progress
 
 T = TypeVar("T")
 
-MAX_ATTEMPTS = 6
+MAX_ATTEMPTS = 8
+"""POSTs at most per create; the backoff between them adds up to half a minute at most."""
+
+
+def _sleep(seconds: float) -> None:
+    # Module-level so tests can shorten the waits.
+    time.sleep(seconds)
 
 
 def create_once(
@@ -66,11 +75,9 @@ def create_once(
                     return adopt_or_refuse(found)
                 if code in duplicate_codes:
                     raise
-                progress(
-                    f"create {kind} {name!r}: {type(exc).__name__} {status or ''} ({code or exc}), "
-                    f"nothing was created, retrying (attempt {attempt})"
-                )
+                what = f"HTTP {status} {code}" if status else f"no answer ({code or type(exc).__name__})"
+                progress(f"create {kind} {name!r}: {what}; nothing was created, retrying (attempt {attempt})")
             elif isinstance(exc, ModelArtsApiError) or not isinstance(exc, requests.RequestException):
                 raise
-            time.sleep(min(8.0, 0.5 * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0))
+            _sleep(min(8.0, 0.5 * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0))
     raise AssertionError("unreachable")

@@ -1,4 +1,10 @@
-"""Waiting on a job and tearing it down: the parts of the lifecycle that poll."""
+"""Waiting on a job and tearing it down: the parts of the lifecycle that poll.
+
+Both polls outlast a flaky API: a poll that still fails after the transport's own retries (throttled, 5xx, no
+answer) is tried again at the next interval, until the deadline. Only then is the failure reported, so a
+burst of errors does not abandon a job that was submitted (it would be left behind, unrecorded) or a
+delete that is under way.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +22,7 @@ REACHED = {
 }
 FAILED = frozenset({"Failed", "Abnormal", "Terminated", "Terminating"})
 DELETE_TIMEOUT_SECONDS = 600.0
+"""How long a delete waits for the job to end and disappear (``TrainingJob(delete_timeout=...)``)."""
 LOG_TAIL_LINES = 20
 PROGRESS_EVERY_SECONDS = 30.0
 
@@ -45,13 +52,32 @@ def wait_for_target(client: ModelArtsClient, job: TrainingJob, inputs: TrainingJ
                 if job.phase in FAILED
                 else f"did not reach {inputs.wait_for} within wait_timeout={inputs.wait_timeout}s (phase {job.phase})"
             )
-            raise _failure(client, job, why, keep=inputs.keep_failed)
+            timeout = inputs.delete_timeout or DELETE_TIMEOUT_SECONDS
+            raise _failure(client, job, why, keep=inputs.keep_failed, delete_timeout=timeout)
         deadline.sleep(interval)
-        job = client.get_training_job(job_id)
+        job = _poll(client, job_id, deadline, name=name) or job
     raise AssertionError("unreachable")
 
 
-def _failure(client: ModelArtsClient, job: TrainingJob, why: str, *, keep: bool) -> TrainingJobFailed:
+def is_transient(exc: ModelArtsApiError) -> bool:
+    """Worth asking again later: throttled, a server-side error, or no answer at all."""
+    return exc.status in (0, 429) or exc.status >= 500
+
+
+def _poll(client: ModelArtsClient, job_id: str, deadline: Deadline, *, name: str) -> TrainingJob | None:
+    """The job now; None when a transient failure leaves the answer for the next poll (before the deadline)."""
+    try:
+        return client.get_training_job(job_id)
+    except ModelArtsApiError as exc:
+        if not is_transient(exc) or deadline.expired:
+            raise
+        progress(f"training job {name} ({job_id}): polling failed ({exc.status or 'no answer'}); polling again")
+        return None
+
+
+def _failure(
+    client: ModelArtsClient, job: TrainingJob, why: str, *, keep: bool, delete_timeout: float = DELETE_TIMEOUT_SECONDS
+) -> TrainingJobFailed:
     job_id, name = job.metadata.id, job.metadata.name
     lines = [f"training job {name} ({job_id}) {why}."]
     for status in job.status.task_statuses or []:
@@ -64,7 +90,7 @@ def _failure(client: ModelArtsClient, job: TrainingJob, why: str, *, keep: bool)
         lines.append(f"  keep_failed is set: the job was kept, ID {job_id}.")
     else:
         try:
-            delete_job(client, job_id, name=name)
+            delete_job(client, job_id, name=name, timeout=delete_timeout)
             lines.append("  The job was terminated and deleted; nothing was left behind.")
         except ModelArtsError as exc:
             lines.append(f"  Cleaning up failed, the job may be left behind (ID {job_id}): {exc}")
@@ -84,43 +110,75 @@ def _log_tail(client: ModelArtsClient, job: TrainingJob) -> list[str]:
 def delete_job(client: ModelArtsClient, job_id: str, *, name: str, timeout: float = DELETE_TIMEOUT_SECONDS) -> None:
     """Terminate if still active, wait until it ended, delete, and wait until the service forgets it.
 
-    Already gone is success. A job still present at the timeout is reported, not hidden.
+    Idempotent: already gone is success, and a terminate or delete that fails transiently is sent again at
+    the next poll. Bounded: a job still present after ``timeout`` seconds is reported (with the phase it is
+    stuck in), never waited on forever and never hidden.
     """
     deadline = Deadline(timeout)
-    job = _get(client, job_id)
-    if job is None:
-        return
-    if job.phase in STOPPABLE_PHASES:
-        progress(f"terminating training job {name} ({job_id}, {job.phase})")
+    terminated = deleted = False
+    last_error: ModelArtsApiError | None = None
+    job: TrainingJob | None = None
+    for interval in poll_intervals(cap=5.0):
         try:
-            client.terminate_training_job(job_id)
+            job = _get(client, job_id)
+            if job is None:
+                return
+            if not terminated and job.phase in STOPPABLE_PHASES:
+                progress(f"terminating training job {name} ({job_id}, {job.phase})")
+                _terminate(client, job_id)
+                terminated = True
+            elif not deleted and job.phase in TERMINAL_PHASES:
+                progress(f"deleting training job {name} ({job_id}, {job.phase})")
+                _delete(client, job_id)
+                deleted = True
+            last_error = None
         except ModelArtsApiError as exc:
-            # 2796: it left the stoppable phases meanwhile; 2775: gone. Either way, go on.
-            if exc.error_code not in ("ModelArts.2796", "ModelArts.2878") and not exc.is_not_found:
+            if not is_transient(exc):
                 raise
-    for interval in poll_intervals():
-        job = _get(client, job_id)
-        if job is None:
-            return
-        if job.phase in TERMINAL_PHASES:
-            break
+            last_error = exc
+            progress(f"training job {name} ({job_id}): {exc.status or 'no answer'} while deleting; trying again")
         if deadline.expired:
-            raise ModelArtsError(
-                f"training job {name} ({job_id}) is still {job.phase} after {timeout:.0f}s; it was not deleted"
-            )
+            raise ModelArtsError(_stuck(name, job_id, job, timeout, deleted=deleted, last_error=last_error))
         deadline.sleep(interval)
-    progress(f"deleting training job {name} ({job_id}, {job.phase})")
+
+
+def _terminate(client: ModelArtsClient, job_id: str) -> None:
+    try:
+        client.terminate_training_job(job_id)
+    except ModelArtsApiError as exc:
+        # 2796/2878: it left the stoppable phases meanwhile; 2775: gone. Either way, go on polling.
+        if exc.error_code not in ("ModelArts.2796", "ModelArts.2878") and not exc.is_not_found:
+            raise
+
+
+def _delete(client: ModelArtsClient, job_id: str) -> None:
     try:
         client.delete_training_job(job_id)
     except ModelArtsApiError as exc:
         if not exc.is_not_found:
             raise
-    for interval in poll_intervals():
-        if _get(client, job_id) is None:
-            return
-        if deadline.expired:
-            raise ModelArtsError(f"training job {name} ({job_id}) was deleted but is still listed after {timeout:.0f}s")
-        deadline.sleep(interval)
+
+
+def _stuck(
+    name: str,
+    job_id: str,
+    job: TrainingJob | None,
+    timeout: float,
+    *,
+    deleted: bool,
+    last_error: ModelArtsApiError | None,
+) -> str:
+    where = f"training job {name} ({job_id})"
+    if last_error is not None:
+        state = f"could not be checked: the last call failed with {last_error}"
+    elif deleted:
+        state = f"was deleted but is still listed ({job.phase if job else 'unknown phase'})"
+    else:
+        state = f"is still {job.phase if job else 'present'}; it was not deleted"
+    return (
+        f"{where} {state} after delete_timeout={timeout:g}s. It may still be going away: check it in the "
+        f"console, then run `pulumi refresh` (it drops a job that is gone) or `pulumi destroy` again."
+    )
 
 
 def _get(client: ModelArtsClient, job_id: str) -> TrainingJob | None:

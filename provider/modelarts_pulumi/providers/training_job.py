@@ -29,7 +29,7 @@ from ..wire import TERMINAL_PHASES, TrainingJob
 from . import context, job_lifecycle, remote_checks
 from .common import UNKNOWN, autoname, changed_keys, is_unknown, progress, user_props, validate
 from .create import create_once
-from .job_mapping import coerce_props, job_outputs, matches_spec, to_request
+from .job_mapping import coerce_props, job_outputs, matches_spec, spec_differences, to_request
 
 # Everything the service fixes at creation: changing any of these means a new job.
 REPLACE_KEYS = (
@@ -62,8 +62,10 @@ REPLACE_KEYS = (
     "endpoint",
 )
 # `description` is the API's one mutable field; the others only steer this provider.
-UPDATE_KEYS = ("description", "wait_for", "wait_timeout", "keep_failed")
+UPDATE_KEYS = ("description", "wait_for", "wait_timeout", "keep_failed", "delete_timeout")
 IDENTITY_KEYS = tuple(key for key in REPLACE_KEYS if key != "name")
+# Where the job lives: outputs, and inputs only when the program gives them (a refresh must not add them).
+LOCATION_KEYS = ("region", "project_id", "endpoint")
 FAILED_PHASES = frozenset({"Failed", "Abnormal", "Terminated"})
 
 
@@ -118,7 +120,7 @@ class TrainingJobProvider(ResourceProvider):
         client = context.client_for(props)
         inputs = TrainingJobInputs.model_validate({**user_props(props), "name": props.get("name") or "adopted"})
         if inputs.adopt_id:
-            job = self._adopt(client, inputs.adopt_id)
+            job = self._adopt(client, inputs.adopt_id, inputs)
             inputs = inputs.model_copy(update={"name": job.metadata.name})
         else:
             job = create_once(
@@ -135,13 +137,21 @@ class TrainingJobProvider(ResourceProvider):
         outputs = job_outputs(client, job, inputs.model_dump(mode="json", exclude_none=True), previous=None)
         return CreateResult(job.metadata.id, outputs)
 
-    def _adopt(self, client: ModelArtsClient, job_id: str) -> TrainingJob:
+    def _adopt(self, client: ModelArtsClient, job_id: str, inputs: TrainingJobInputs) -> TrainingJob:
         try:
             job = client.get_training_job(job_id)
         except ModelArtsApiError as exc:
             if exc.is_not_found:
                 raise ModelArtsError(f"adopt_id: no training job {job_id} in project {client.project_id}") from exc
             raise
+        # A job cannot be changed: adopting one that is not what the inputs describe would record a lie.
+        differences = spec_differences(job, inputs)
+        if differences:
+            raise ModelArtsError(
+                f"adopt_id: training job {job.metadata.name} ({job_id}) is not what the inputs describe, and a "
+                f"training job cannot be changed; make the inputs match it, or drop adopt_id to run a new job: "
+                + "; ".join(differences)
+            )
         progress(f"adopting training job {job.metadata.name} ({job_id}, {job.phase})")
         return job
 
@@ -153,8 +163,13 @@ class TrainingJobProvider(ResourceProvider):
             if exc.is_not_found:
                 return ReadResult(None, {})
             raise
-        inputs = {k: v for k, v in props.items() if k in TrainingJobInputs.model_fields and v is not None}
+        inputs = {
+            k: v
+            for k, v in props.items()
+            if k in TrainingJobInputs.model_fields and k not in LOCATION_KEYS and v is not None
+        }
         inputs["description"] = job.metadata.description or ""
+        _report_ending(job, previous_phase=props.get("phase"))
         outputs = job_outputs(client, job, inputs, previous=props)
         return ReadResult(id_, outputs, inputs)
 
@@ -167,7 +182,26 @@ class TrainingJobProvider(ResourceProvider):
         return UpdateResult(job_outputs(client, job, inputs, previous=olds))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        job_lifecycle.delete_job(context.client_for(props), id_, name=str(props.get("name", id_)))
+        timeout = float(props.get("delete_timeout") or job_lifecycle.DELETE_TIMEOUT_SECONDS)
+        job_lifecycle.delete_job(context.client_for(props), id_, name=str(props.get("name", id_)), timeout=timeout)
+
+
+def _report_ending(job: TrainingJob, *, previous_phase: Any) -> None:
+    """Say so when a refresh finds that the job ended since the state was last written."""
+    if job.phase == previous_phase or job.phase not in TERMINAL_PHASES:
+        return
+    name, job_id = job.metadata.name, job.metadata.id
+    if job.phase in FAILED_PHASES:
+        tasks = "; ".join(
+            f"{s.task}: exit code {s.exit_code}, {s.message or 'no message'}" for s in job.status.task_statuses or []
+        )
+        progress(
+            f"training job {name} ({job_id}) ended {job.phase} since the last update"
+            + (f" ({tasks})" if tasks else "")
+            + "; it is not re-run. Change `triggers` to run it again."
+        )
+    else:
+        progress(f"training job {name} ({job_id}) ended {job.phase} since the last update.")
 
 
 def _find_reusable(client: ModelArtsClient, inputs: TrainingJobInputs) -> TrainingJob | None:
