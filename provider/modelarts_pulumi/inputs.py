@@ -7,7 +7,16 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from .wire import (
     ENVIRONMENT_KEY_PATTERN,
@@ -17,9 +26,29 @@ from .wire import (
     NAME_PATTERN,
 )
 
-ObjectName = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
+
+def _name_rule(pattern: str) -> AfterValidator:
+    """A name check whose message states the documented rule and what breaks it."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if compiled.match(value):
+            return value
+        if not value:
+            why = "it is empty"
+        elif len(value) > 64:
+            why = f"it is {len(value)} characters long"
+        else:
+            bad = sorted({c for c in value if not (c.isascii() and (c.isalnum() or c in "_-"))})
+            why = "it contains " + ", ".join(repr(c) for c in bad)
+        raise ValueError(f"must be 1-64 letters, digits, '_' or '-' ({pattern}); {why}")
+
+    return AfterValidator(check)
+
+
+ObjectName = Annotated[str, _name_rule(NAME_PATTERN)]
 Description = Annotated[str, StringConstraints(max_length=MAX_DESCRIPTION_LENGTH)]
-ChannelName = Annotated[str, StringConstraints(pattern=HYPERPARAMETER_NAME_PATTERN)]
+ChannelName = Annotated[str, _name_rule(HYPERPARAMETER_NAME_PATTERN)]
 
 # `/bucket/dir/` or `obs://bucket/dir/`; bucket names follow the OBS rule (3-63 lowercase, digits, `-`, `.`).
 OBS_PATH = re.compile(r"^(obs:/)?/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\s]*)?$")
@@ -44,11 +73,41 @@ def check_obs_dir(value: str) -> str:
 
 
 class FieldRuleError(ValueError):
-    """A rule across fields, attributed to the property the user should change."""
+    """Rules across fields that failed, each attributed to the property the user should change."""
 
-    def __init__(self, field: str, rule: str) -> None:
-        super().__init__(rule)
-        self.field = field
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{field}: {rule}" for field, rule in problems))
+        self.problems = problems
+
+
+class Rules:
+    """Collects every cross-field rule a model breaks, so that check reports them all at once.
+
+    A rule that involves an input still unknown at preview (``validate(..., context={"unknown": ...})``) is
+    skipped: it may well hold once the value is known.
+    """
+
+    def __init__(self, info: ValidationInfo) -> None:
+        context = info.context if isinstance(info.context, dict) else {}
+        self.unknown = frozenset(context.get("unknown", ()))
+        self.problems: list[tuple[str, str]] = []
+
+    def known(self, *fields: str) -> bool:
+        return not self.unknown.intersection(fields)
+
+    def fail(self, field: str, rule: str) -> None:
+        self.problems.append((field, rule))
+
+    def no_duplicates(self, field: str, names: list[str]) -> None:
+        seen: set[str] = set()
+        for name in names:
+            if name in seen:
+                self.fail(field, f"the name {name!r} is used twice")
+            seen.add(name)
+
+    def done(self) -> None:
+        if self.problems:
+            raise FieldRuleError(self.problems)
 
 
 class Strict(BaseModel):
@@ -74,7 +133,7 @@ class ParameterInput(Strict):
         if self.value != "":
             problem = value_type_problem(self.type, self.value)
             if problem:
-                raise ValueError(f"value {self.value!r} {problem}")
+                raise FieldRuleError([("value", f"the default {self.value!r} {problem}")])
         return self
 
 
@@ -138,21 +197,27 @@ class AlgorithmInputs(Strict):
         return check_obs_path(value) if value is not None else None
 
     @model_validator(mode="after")
-    def _coherent(self) -> AlgorithmInputs:
-        if (self.code_dir is None) != (self.boot_file is None):
-            raise FieldRuleError("boot_file", "code_dir and boot_file go together: give both or neither")
-        if self.code_dir and self.boot_file and not _strip_obs(self.boot_file).startswith(_strip_obs(self.code_dir)):
-            raise FieldRuleError("boot_file", f"must be inside code_dir ({self.code_dir})")
-        if self.code_dir is None and not (self.image_url and self.command):
-            raise FieldRuleError("code_dir", "give code_dir + boot_file, or a custom image (image_url + command)")
-        if not (self.engine_id or (self.engine_name and self.engine_version) or self.image_url):
-            raise FieldRuleError(
-                "engine_name",
-                "an engine is required: engine_id, or engine_name + engine_version, or image_url",
-            )
-        _no_duplicates("parameters", [p.name for p in self.parameters])
-        _no_duplicates("inputs", [c.name for c in self.inputs])
-        _no_duplicates("outputs", [c.name for c in self.outputs])
+    def _coherent(self, info: ValidationInfo) -> AlgorithmInputs:
+        rules = Rules(info)
+        if rules.known("code_dir", "boot_file"):
+            if (self.code_dir is None) != (self.boot_file is None):
+                rules.fail("boot_file", "code_dir and boot_file go together: give both or neither")
+            elif self.code_dir and self.boot_file and not _inside(self.boot_file, self.code_dir):
+                rules.fail("boot_file", f"must be inside code_dir ({self.code_dir})")
+        if (
+            rules.known("code_dir", "image_url", "command")
+            and self.code_dir is None
+            and not (self.image_url and self.command)
+        ):
+            rules.fail("code_dir", "give code_dir + boot_file, or a custom image (image_url + command)")
+        if rules.known("engine_id", "engine_name", "engine_version", "image_url") and not (
+            self.engine_id or (self.engine_name and self.engine_version) or self.image_url
+        ):
+            rules.fail("engine_name", "an engine is required: engine_id, or engine_name + engine_version, or image_url")
+        rules.no_duplicates("parameters", [p.name for p in self.parameters])
+        rules.no_duplicates("inputs", [c.name for c in self.inputs])
+        rules.no_duplicates("outputs", [c.name for c in self.outputs])
+        rules.done()
         return self
 
 
@@ -173,9 +238,9 @@ class ChannelData(Strict):
     def _one_source(self) -> ChannelData:
         has_dataset = self.dataset_id is not None or self.dataset_version_id is not None
         if (self.obs_url is None) == (not has_dataset):
-            raise FieldRuleError("obs_url", "give exactly one of obs_url, or dataset_id + dataset_version_id")
+            raise FieldRuleError([("obs_url", "give exactly one of obs_url, or dataset_id + dataset_version_id")])
         if has_dataset and not (self.dataset_id and self.dataset_version_id):
-            raise FieldRuleError("dataset_version_id", "dataset_id and dataset_version_id go together")
+            raise FieldRuleError([("dataset_version_id", "dataset_id and dataset_version_id go together")])
         return self
 
 
@@ -211,6 +276,7 @@ class TrainingJobInputs(Strict):
     wait_for: Literal["submitted", "running", "completed"] = "submitted"
     wait_timeout: int = Field(1800, ge=1)
     keep_failed: bool = False
+    delete_timeout: int | None = Field(None, ge=1)  # seconds; None: providers.job_lifecycle's default
     adopt_id: str | None = None
     region: str | None = None
     project_id: str | None = None
@@ -241,25 +307,35 @@ class TrainingJobInputs(Strict):
         return value
 
     @model_validator(mode="after")
-    def _coherent(self) -> TrainingJobInputs:
+    def _coherent(self, info: ValidationInfo) -> TrainingJobInputs:
+        rules = Rules(info)
+        code = ("algorithm_id", "code_dir", "boot_file", "image_url", "command")
         inline = self.code_dir is not None or self.boot_file is not None
-        if self.algorithm_id and inline:
-            raise FieldRuleError("algorithm_id", "give algorithm_id or inline code_dir + boot_file, not both")
-        if not self.algorithm_id and not inline and not (self.image_url and self.command):
-            raise FieldRuleError(
-                "algorithm_id", "an algorithm is required: algorithm_id, or code_dir + boot_file + engine"
-            )
-        if inline and (self.code_dir is None or self.boot_file is None):
-            raise FieldRuleError("boot_file", "code_dir and boot_file go together: give both")
-        if inline and not (self.engine_id or (self.engine_name and self.engine_version) or self.image_url):
-            raise FieldRuleError("engine_name", "an inline algorithm needs engine_id, or engine_name + engine_version")
-        if not self.flavor_id and not self.pool_id:
-            raise FieldRuleError("flavor_id", "a flavor_id (public pool) or a pool_id (dedicated pool) is required")
+        if rules.known(*code):
+            if self.algorithm_id and inline:
+                rules.fail("algorithm_id", "give algorithm_id or inline code_dir + boot_file, not both")
+            elif not self.algorithm_id and not inline and not (self.image_url and self.command):
+                rules.fail("algorithm_id", "an algorithm is required: algorithm_id, or code_dir + boot_file + engine")
+        if rules.known("code_dir", "boot_file"):
+            if inline and (self.code_dir is None or self.boot_file is None):
+                rules.fail("boot_file", "code_dir and boot_file go together: give both")
+            elif self.code_dir and self.boot_file and not _inside(self.boot_file, self.code_dir):
+                rules.fail("boot_file", f"must be inside code_dir ({self.code_dir})")
+        engine = ("engine_id", "engine_name", "engine_version", "image_url")
+        if (
+            inline
+            and rules.known(*engine)
+            and not (self.engine_id or (self.engine_name and self.engine_version) or self.image_url)
+        ):
+            rules.fail("engine_name", "an inline algorithm needs engine_id, or engine_name + engine_version")
+        if rules.known("flavor_id", "pool_id") and not self.flavor_id and not self.pool_id:
+            rules.fail("flavor_id", "a flavor_id (public pool) or a pool_id (dedicated pool) is required")
         for channel in self.outputs:
             if channel.obs_url is None:
-                raise FieldRuleError("outputs", f"output {channel.name!r} needs an obs_url (outputs go to OBS)")
-        _no_duplicates("inputs", [c.name for c in self.inputs])
-        _no_duplicates("outputs", [c.name for c in self.outputs])
+                rules.fail("outputs", f"output {channel.name!r} needs an obs_url (outputs go to OBS)")
+        rules.no_duplicates("inputs", [c.name for c in self.inputs])
+        rules.no_duplicates("outputs", [c.name for c in self.outputs])
+        rules.done()
         return self
 
 
@@ -267,9 +343,5 @@ def _strip_obs(path: str) -> str:
     return path[len("obs:/") :] if path.startswith("obs://") else path
 
 
-def _no_duplicates(field: str, names: list[str]) -> None:
-    seen: set[str] = set()
-    for name in names:
-        if name in seen:
-            raise FieldRuleError(field, f"the name {name!r} is used twice")
-        seen.add(name)
+def _inside(path: str, folder: str) -> bool:
+    return _strip_obs(path).startswith(_strip_obs(folder))

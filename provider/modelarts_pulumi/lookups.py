@@ -9,6 +9,7 @@ what exists when the asked-for item is not there.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import pulumi
@@ -17,22 +18,37 @@ from pulumi.runtime import get_config, is_dry_run
 from .client import ModelArtsClient
 from .errors import ModelArtsConfigError, ModelArtsError
 from .providers.context import CONFIG_KEYS, CONFIG_NAMESPACE
+from .providers.remote_checks import checkable_settings
 from .settings import Settings
 from .wire import Engine, Flavor
 
-
-class CatalogLookupError(ModelArtsError):
-    """The flavor or engine asked for does not exist; the message lists those that do."""
+_said_unknown: list[bool] = []
 
 
-def program_settings() -> Settings:
-    """Settings from the stack config (``modelarts:*``, secrets included) and the environment."""
+class CatalogLookupError(ModelArtsError, pulumi.RunError):
+    """The flavor or engine asked for does not exist; the message lists those that do.
+
+    A ``pulumi.RunError`` too, so that a program stopped by it shows the message, not a traceback.
+    """
+
+
+class ProgramSettingsError(ModelArtsConfigError, pulumi.RunError):
+    """A lookup could not run: the settings are missing or wrong (the message names the setting)."""
+
+
+def program_config() -> dict[str, str]:
+    """The ``modelarts:*`` stack config of the running program, secrets included."""
     config: dict[str, str] = {}
     for key in CONFIG_KEYS:
         value = get_config(f"{CONFIG_NAMESPACE}:{key}")
         if value is not None:
             config[f"{CONFIG_NAMESPACE}:{key}"] = str(value)
-    return Settings.from_config(config)
+    return config
+
+
+def program_settings() -> Settings:
+    """Settings from the stack config (``modelarts:*``, secrets included) and the environment."""
+    return Settings.from_config(program_config())
 
 
 def _client(settings: Settings | None) -> ModelArtsClient:
@@ -93,24 +109,44 @@ def lookup_flavor(
     flavor_type: str | None = None, flavor_id: str | None = None, *, min_nodes: int = 1
 ) -> pulumi.Output[dict[str, Any]]:
     """An Output of the chosen flavor (as a dict). Unknown in a preview without credentials."""
-    return _lookup(lambda: pick_flavor(get_flavors(flavor_type), flavor_id, min_nodes=min_nodes).model_dump())
+    return _lookup(
+        lambda settings: pick_flavor(
+            get_flavors(flavor_type, settings=settings), flavor_id, min_nodes=min_nodes
+        ).model_dump()
+    )
 
 
 def lookup_engine(
     *, engine_id: str | None = None, name: str | None = None, version: str | None = None
 ) -> pulumi.Output[dict[str, Any]]:
     """An Output of the chosen engine (as a dict). Unknown in a preview without credentials."""
-    return _lookup(lambda: pick_engine(get_engines(), engine_id=engine_id, name=name, version=version).model_dump())
+    return _lookup(
+        lambda settings: pick_engine(
+            get_engines(settings=settings), engine_id=engine_id, name=name, version=version
+        ).model_dump()
+    )
 
 
-def _lookup(fetch: Any) -> pulumi.Output[dict[str, Any]]:
+def _lookup(fetch: Callable[[Settings], dict[str, Any]]) -> pulumi.Output[dict[str, Any]]:
+    """Run ``fetch`` with the program's settings; without any credentials, at preview, leave it unknown.
+
+    Settings that are given but wrong fail, at preview too: there is nothing to wait for.
+    """
+    config = program_config()
     try:
-        return pulumi.Output.from_input(fetch())
+        settings = checkable_settings(config)
+        if settings is None and not is_dry_run():
+            settings = Settings.from_config(config)  # raises, saying which credentials to set
     except ModelArtsConfigError as exc:
-        if not is_dry_run():
-            raise
-        pulumi.log.info(f"modelarts: lookup left unknown in this preview: {exc}")
+        raise ProgramSettingsError(f"modelarts lookup: {exc}") from exc
+    if settings is None:
+        if not _said_unknown:
+            _said_unknown.append(True)
+            pulumi.log.info(
+                "modelarts: no credentials configured: flavor and engine lookups stay unknown in this preview"
+            )
         return _unknown_output()
+    return pulumi.Output.from_input(fetch(settings))
 
 
 def _unknown_output() -> pulumi.Output[Any]:

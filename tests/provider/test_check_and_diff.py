@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
-from modelarts_pulumi.providers import context
+from modelarts_pulumi.errors import ModelArtsConfigError
+from modelarts_pulumi.inputs import TrainingJobInputs
+from modelarts_pulumi.providers import context, remote_checks
 from modelarts_pulumi.providers.algorithm import AlgorithmProvider
+from modelarts_pulumi.providers.job_mapping import spec_differences
 from modelarts_pulumi.providers.training_job import TrainingJobProvider
+from modelarts_pulumi.wire import TrainingJob
 
 UNKNOWN = rpc.UNKNOWN
 
@@ -79,13 +84,13 @@ def test_valid_algorithm_is_normalized_with_defaults() -> None:
 @pytest.mark.parametrize(
     ("overrides", "prop", "rule"),
     [
-        ({"name": "bad name!"}, "name", "should match pattern"),
-        ({"name": "x" * 65}, "name", "should match pattern"),
+        ({"name": "bad name!"}, "name", "contains ' ', '!'"),
+        ({"name": "x" * 65}, "name", "65 characters long"),
         ({"description": "d" * 257}, "description", "at most 256"),
         ({"code_dir": "not-obs"}, "code_dir", "OBS path"),
         ({"boot_file": "/other-bucket/train.py"}, "boot_file", "inside code_dir"),
-        ({"parameters": [{"name": "dist", "value": "maybe", "type": "Boolean"}]}, "parameters[0]", "Boolean"),
-        ({"parameters": [{"name": "n", "value": "1.5", "type": "Integer"}]}, "parameters[0]", "Integer"),
+        ({"parameters": [{"name": "dist", "value": "maybe", "type": "Boolean"}]}, "parameters[0].value", "Boolean"),
+        ({"parameters": [{"name": "n", "value": "1.5", "type": "Integer"}]}, "parameters[0].value", "Integer"),
         ({"inputs": [{"name": "a"}, {"name": "a"}]}, "inputs", "used twice"),
         ({"engine_name": None, "engine_version": None}, "engine_name", "engine is required"),
         ({"colour": "red"}, "colour", "not a known property"),
@@ -203,3 +208,92 @@ def test_whole_numbers_arriving_as_doubles_stay_integers() -> None:
     # The engine sends every number as a double: a program's `1` arrives as `1.0`.
     result = TrainingJobProvider().check({}, job_props(hyperparameters={"world_size": 1.0, "lr": 0.25}))
     assert result.inputs["hyperparameters"] == {"world_size": "1", "lr": "0.25"}
+
+
+def test_a_rule_across_fields_waits_for_unknown_fields() -> None:
+    # pool_id comes from another resource: "flavor_id or pool_id" cannot be judged yet.
+    result = TrainingJobProvider().check({}, job_props(flavor_id=None, pool_id=UNKNOWN))
+    assert result.failures == []
+    # code_dir unknown: whether boot_file lies inside it is not known either.
+    inline = job_props(algorithm_id=None, code_dir=UNKNOWN, boot_file="/bucket-a/x/t.py", engine_name="PyTorch")
+    inline["engine_version"] = "v1"
+    assert TrainingJobProvider().check({}, inline).failures == []
+
+
+def test_every_broken_rule_across_fields_is_reported_at_once() -> None:
+    found = failures(
+        TrainingJobProvider().check(
+            {},
+            job_props(
+                flavor_id=None,
+                code_dir="/bucket-a/code/",
+                boot_file="/bucket-a/code/t.py",
+                inputs=[{"name": "a", "obs_url": "/bucket-a/a/"}, {"name": "a", "obs_url": "/bucket-a/b/"}],
+            ),
+        )
+    )
+    assert set(found) >= {"algorithm_id", "flavor_id", "inputs"}, found
+
+
+def test_a_misspelt_nested_key_gets_a_suggestion() -> None:
+    found = failures(AlgorithmProvider().check({}, algorithm_props(parameters=[{"name": "n", "vaule": "1"}])))
+    assert "did you mean 'value'" in found["parameters[0].vaule"]
+
+
+@pytest.mark.parametrize(
+    ("config", "env", "outcome"),
+    [
+        ({}, {}, None),  # nothing configured: a CI preview
+        ({"modelarts:region": "cn-north-4"}, {}, None),  # no credentials
+        ({"modelarts:region": "cn-north-4"}, {"HW_ACCESS_KEY": "AK", "HW_SECRET_KEY": "SK"}, "settings"),
+        ({"modelarts:region": "mars-1"}, {}, "unknown region 'mars-1'"),
+        ({"modelarts:region": "cn-north-4", "modelarts:modelartsEndpoint": "host:1"}, {}, "http(s) URL"),
+        ({"modelarts:region": "cn-north-4", "modelarts:accessKey": "AK"}, {}, "no secret key"),
+        (
+            {"modelarts:region": "cn-north-4", "modelarts:token": "t"},
+            {"HW_USER_PASSWORD": "p"},
+            "conflicting credentials",
+        ),
+    ],
+)
+def test_settings_for_the_remote_checks(config: dict[str, str], env: dict[str, str], outcome: str | None) -> None:
+    if outcome is None:
+        assert remote_checks.checkable_settings(config, env) is None
+    elif outcome == "settings":
+        assert remote_checks.checkable_settings(config, env) is not None
+    else:
+        with pytest.raises(ModelArtsConfigError, match=re.escape(outcome)):
+            remote_checks.checkable_settings(config, env)
+
+
+def test_wrong_settings_fail_the_check_naming_the_key() -> None:
+    context.set_stack_config(
+        {
+            "modelarts:region": "cn-north-4",
+            "modelarts:accessKey": "AK",
+            "modelarts:secretKey": "SK",
+            "modelarts:password": "pw",
+        }
+    )
+    result = AlgorithmProvider().check({}, algorithm_props())
+    assert [f.property for f in result.failures] == [""]
+    assert "conflicting credentials" in result.failures[0].reason
+    assert "modelarts:password" in result.failures[0].reason
+
+
+def test_spec_differences_name_what_an_adopted_job_lacks() -> None:
+    inputs = TrainingJobInputs.model_validate(
+        {"name": "j", "algorithm_id": "a1", "flavor_id": "f2", "hyperparameters": {"epochs": "5"}}
+    )
+    job = TrainingJob.model_validate(
+        {
+            "metadata": {"id": "j1", "name": "j"},
+            "status": {"phase": "Running"},
+            "algorithm": {"id": "a1", "parameters": [{"name": "epochs", "value": "6"}]},
+            "spec": {"resource": {"flavor_id": "f1", "node_count": 1}},
+        }
+    )
+    assert spec_differences(job, inputs) == [
+        "flavor_id: the job has 'f1', the inputs say 'f2'",
+        "hyperparameters.epochs: the job has '6', the inputs say '5'",
+    ]

@@ -50,6 +50,7 @@ UPDATE_KEYS = (
     "outputs",
     "tags",
 )
+LOCATION_KEYS = ("region", "project_id", "endpoint")
 # Kept from the program, never read back from the service.
 PROGRAM_ONLY_KEYS = ("name_prefix", "name_seed", "adopt_id", "region", "project_id", "endpoint")
 
@@ -127,7 +128,8 @@ class AlgorithmProvider(ResourceProvider):
                 return ReadResult(None, {})
             raise
         outs = outputs(client, algorithm, props)
-        inputs = {k: v for k, v in outs.items() if k in _input_keys()}
+        # Location keys are outputs; as inputs they would show as removed in the next diff's display.
+        inputs = {k: v for k, v in outs.items() if k in _input_keys() and k not in LOCATION_KEYS}
         return ReadResult(id_, outs, inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:

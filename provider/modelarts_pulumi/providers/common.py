@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 from pulumi.dynamic import CheckFailure
 from pulumi.output import Unknown
@@ -18,6 +19,8 @@ from pydantic import BaseModel, ValidationError
 from ..inputs import FieldRuleError
 
 PROVIDER_KEY = "__provider"
+# Inputs the resource classes set themselves; never worth suggesting for a typo.
+HIDDEN_FIELDS = frozenset({"name_prefix", "name_seed"})
 UNKNOWN = rpc.UNKNOWN
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -57,33 +60,71 @@ def validate(
     unknown = {key for key, value in props.items() if is_unknown(value)}
     known = {key: value for key, value in props.items() if key not in unknown and value is not None}
     try:
-        parsed = model.model_validate(known)
+        # Cross-field rules that involve an unknown field are skipped (see ``inputs.Rules``).
+        parsed = model.model_validate(known, context={"unknown": unknown})
     except ValidationError as exc:
         failures = [
             failure
-            for failure in (_failure(error, aliases) for error in exc.errors())
-            if failure is not None and failure.property.split(".")[0].split("[")[0] not in unknown
+            for error in exc.errors()
+            for failure in _failures(error, model, aliases)
+            if failure.property.split(".")[0].split("[")[0] not in unknown
         ]
-        # Cross-field rules may fail only because a field they need is unknown: those are not failures.
         return None, failures, unknown
     return (None if unknown else parsed), [], unknown
 
 
-def _failure(error: Any, aliases: Mapping[str, str] | None) -> CheckFailure | None:
+def _failures(error: Any, model: type[BaseModel], aliases: Mapping[str, str] | None) -> list[CheckFailure]:
     loc = list(error.get("loc", ()))
     ctx_error = (error.get("ctx") or {}).get("error")
-    if not loc and isinstance(ctx_error, FieldRuleError):
-        loc = [ctx_error.field]
+    if isinstance(ctx_error, FieldRuleError):
+        # Rules across fields, raised by a (nested) model: each points at the field to change.
+        return [_failure([*loc, field], rule, aliases) for field, rule in ctx_error.problems]
+    message = str(error.get("msg", "invalid"))
+    message = message.removeprefix("Value error, ")
+    if loc and loc[-1] == "[key]":
+        # A bad key of a map (hyperparameters, environments): the map is the property, the key is named.
+        loc.pop()
+        message = f"key {loc.pop()!r} {message}"
+    if error.get("type") == "extra_forbidden":
+        message = "is not a known property" + _suggestion(model, loc)
+    elif error.get("type") == "missing":
+        message = "is required"
+    return [_failure(loc, message, aliases)]
+
+
+def _failure(loc: list[Any], message: str, aliases: Mapping[str, str] | None) -> CheckFailure:
     prop = _format_loc(loc)
     if aliases and prop in aliases:
         prop = aliases[prop]
-    message = str(error.get("msg", "invalid"))
-    message = message.removeprefix("Value error, ")
-    if error.get("type") == "extra_forbidden":
-        message = "is not a known property of this resource"
-    elif error.get("type") == "missing":
-        message = "is required"
     return CheckFailure(prop or "(resource)", f"{prop}: {message}" if prop else message)
+
+
+def _suggestion(model: type[BaseModel], loc: list[Any]) -> str:
+    """`` (did you mean 'x'?; known: ...)`` for a misspelt key, found by walking ``loc`` through the model."""
+    fields: Mapping[str, Any] = model.model_fields
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = fields.get(part)
+        nested = _model_in(field.annotation) if field is not None else None
+        if nested is None:
+            return ""
+        fields = nested.model_fields
+    known = sorted(name for name in fields if name not in HIDDEN_FIELDS)
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1) if loc else []
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f" (known: {', '.join(known)}){hint}"
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside ``Model``, ``list[Model]`` or ``Model | None``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def _format_loc(loc: Iterable[Any]) -> str:

@@ -73,6 +73,21 @@ def _text(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
+def stack_config() -> dict[str, str]:
+    """A copy of the ``modelarts:*`` stack config kept by ``configure``."""
+    with _lock:
+        return dict(_config)
+
+
+def located_config(props: Mapping[str, Any]) -> dict[str, str]:
+    """The stack config with the region, project and endpoint recorded on a resource (``props``) applied."""
+    config = stack_config()
+    for prop, config_key in (("region", "region"), ("project_id", "projectId"), ("endpoint", "modelartsEndpoint")):
+        if props.get(prop):
+            config[f"{CONFIG_NAMESPACE}:{config_key}"] = str(props[prop])
+    return config
+
+
 def current_settings() -> Settings:
     """Settings from the stack config and the environment; raises ModelArtsConfigError when incomplete."""
     with _lock:
@@ -99,12 +114,7 @@ def client_for(props: Mapping[str, Any]) -> ModelArtsClient:
     if cached is not None:
         return cached
     # Re-derive from config with the recorded location, so endpoints follow the region unless overridden.
-    with _lock:
-        config = dict(_config)
-    for prop, config_key in (("region", "region"), ("project_id", "projectId"), ("endpoint", "modelartsEndpoint")):
-        if props.get(prop):
-            config[f"{CONFIG_NAMESPACE}:{config_key}"] = str(props[prop])
-    client = ModelArtsClient(Settings.from_config(config))
+    client = ModelArtsClient(Settings.from_config(located_config(props)))
     with _lock:
         _clients.setdefault(key, client)
         return _clients[key]

@@ -112,22 +112,37 @@ def to_request(inputs: TrainingJobInputs) -> TrainingJobRequest:
 
 def matches_spec(job: TrainingJob, inputs: TrainingJobInputs) -> bool:
     """Whether an existing job is the one these inputs ask for (used before adopting it)."""
+    return not spec_differences(job, inputs)
+
+
+def spec_differences(job: TrainingJob, inputs: TrainingJobInputs) -> list[str]:
+    """What the inputs ask for that the existing job does not have, as ``"key: job has X, inputs say Y"``."""
     algorithm = job.algorithm or JobAlgorithm()
     resource = job.spec.resource if job.spec else JobResource()
-    if inputs.algorithm_id and algorithm.id != inputs.algorithm_id:
-        return False
-    if inputs.code_dir and (algorithm.code_dir, algorithm.boot_file) != (inputs.code_dir, inputs.boot_file):
-        return False
-    if (resource.flavor_id or None) != (inputs.flavor_id or None) or (resource.node_count or 1) != inputs.node_count:
-        return False
+    out: list[str] = []
+
+    def differ(key: str, has: Any, wants: Any) -> None:
+        if has != wants:
+            out.append(f"{key}: the job has {has!r}, the inputs say {wants!r}")
+
+    if inputs.algorithm_id:
+        differ("algorithm_id", algorithm.id, inputs.algorithm_id)
+    if inputs.code_dir:
+        differ("code_dir", algorithm.code_dir, inputs.code_dir)
+        differ("boot_file", algorithm.boot_file, inputs.boot_file)
+    differ("flavor_id", resource.flavor_id or None, inputs.flavor_id or None)
+    differ("node_count", resource.node_count or 1, inputs.node_count)
     given = {p.name: p.value for p in algorithm.parameters or []}
-    if any(given.get(name) != value for name, value in inputs.hyperparameters.items()):
-        return False
+    for name, value in inputs.hyperparameters.items():
+        differ(f"hyperparameters.{name}", given.get(name), value)
     channels: dict[str, str | None] = {}
     bound: list[JobInput | JobOutput] = [*(algorithm.inputs or []), *(algorithm.outputs or [])]
     for channel in bound:
         channels[channel.name] = channel.remote.obs.obs_url if channel.remote.obs else None
-    return all(channels.get(c.name) == c.obs_url for c in [*inputs.inputs, *inputs.outputs] if c.obs_url)
+    for wanted in [*inputs.inputs, *inputs.outputs]:
+        if wanted.obs_url:
+            differ(f"channel {wanted.name}", channels.get(wanted.name), wanted.obs_url)
+    return out
 
 
 def console_url(region: str, job_id: str) -> str:

@@ -1,27 +1,44 @@
 """Checks at preview that need the service: flavor, engine, node count, hyperparameters.
 
-They run only when credentials are configured; without them (a CI preview, say) they are skipped and the
-preview says which ones. A check that cannot reach the service is skipped too, never failed: the create call
-will tell. Catalogs are cached per process, since one ``up`` checks many resources against the same lists.
+They run only when credentials are configured; without any (a CI preview, say) they are skipped and the
+preview says which ones. Settings that are given but wrong (an unknown region, a malformed endpoint, two kinds
+of credentials, credentials the service rejects) fail the check: preview can tell. A check that cannot reach
+the service is skipped, never failed: the create call will tell. Catalogs are cached per process, since one
+``up`` checks many resources against the same lists.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 from pulumi.dynamic import CheckFailure
 
 from ..client import ModelArtsClient
-from ..errors import ModelArtsApiError, ModelArtsError
+from ..errors import ModelArtsApiError, ModelArtsConfigError, ModelArtsError
 from ..inputs import AlgorithmInputs, TrainingJobInputs, value_type_problem
+from ..settings import CONFIG_NAMESPACE, ENV_VARS, Settings
 from ..wire import Algorithm, Engine, Flavor
 from . import context
 from .common import progress
 
 CACHE_SECONDS = 300.0
+CREDENTIAL_KEYS = ("accessKey", "secretKey", "securityToken", "userName", "password", "token")
+AUTH_KEYS = {
+    "aksk": ("accessKey", "secretKey", "securityToken"),
+    "password": ("userName", "password", "domainName"),
+    "token": ("token",),
+}
+MAX_LISTED = 20
+
+ALGORITHM_CHECKS = "algorithms (the engine exists)"
+JOB_CHECKS = (
+    "training jobs (the flavor exists, node_count is within its max_num, the engine exists, the hyperparameters "
+    "fit the algorithm)"
+)
 
 T = TypeVar("T")
 _cache: dict[tuple[str, ...], tuple[float, object]] = {}
@@ -40,14 +57,73 @@ def _cached(key: tuple[str, ...], load: Callable[[], T]) -> T:
     return value
 
 
-def _client(what: str, location: dict[str, str | None]) -> ModelArtsClient | None:
-    settings, why = context.try_settings()
+def credentials_given(config: Mapping[str, str], env: Mapping[str, str]) -> bool:
+    """Whether any credential (AK/SK, IAM user, token) is set in the config or the environment."""
+    for key in CREDENTIAL_KEYS:
+        if (config.get(f"{CONFIG_NAMESPACE}:{key}") or "").strip():
+            return True
+        if any((env.get(name) or "").strip() for name in ENV_VARS[key]):
+            return True
+    return False
+
+
+def checkable_settings(config: Mapping[str, str], env: Mapping[str, str] | None = None) -> Settings | None:
+    """Settings for the calls made before anything is created (remote checks, lookups).
+
+    None when no credentials are configured at all, so those calls are skipped (a CI preview). Raises
+    :class:`ModelArtsConfigError` when the settings are wrong in a way that does not depend on credentials
+    (an unknown region, a malformed endpoint, ...) or the credentials given are incomplete or conflicting.
+    """
+    env = os.environ if env is None else env
+    if credentials_given(config, env):
+        return Settings.from_config(config, env)
+    region_given = (config.get(f"{CONFIG_NAMESPACE}:region") or "").strip() or any(
+        (env.get(name) or "").strip() for name in ENV_VARS["region"]
+    )
+    if region_given:
+        # Everything but the credentials must still be right: check it with a stand-in token.
+        Settings.from_config({**config, f"{CONFIG_NAMESPACE}:token": "stand-in"}, env)
+    return None
+
+
+def _client(what: str, location: dict[str, str | None]) -> tuple[ModelArtsClient | None, list[CheckFailure]]:
+    """A client for the remote checks; None (checks skipped, said once) without credentials; a failure when
+    the settings are wrong."""
+    try:
+        settings = checkable_settings(context.located_config(location))
+    except ModelArtsConfigError as exc:
+        return None, [settings_failure(exc)]
     if settings is None:
         if what not in _said_skipped:
             _said_skipped.add(what)
-            progress(f"no usable credentials ({why}); skipped the remote checks of {what}")
-        return None
-    return context.client_for(location)
+            progress(
+                f"no credentials configured: skipped the remote checks of {what}; the offline checks ran. "
+                f"Configure credentials (e.g. {CONFIG_NAMESPACE}:accessKey + {CONFIG_NAMESPACE}:secretKey) "
+                "to run them."
+            )
+        return None, []
+    return context.client_for(location), []
+
+
+def settings_failure(exc: ModelArtsConfigError) -> CheckFailure:
+    return CheckFailure("", f"modelarts settings: {exc}")
+
+
+def _call_failure(exc: ModelArtsError, what: str, client: ModelArtsClient) -> list[CheckFailure]:
+    """A failure if the settings are wrong (the service refused the credentials); else skip, saying so."""
+    if isinstance(exc, ModelArtsConfigError):
+        return [settings_failure(exc)]
+    if isinstance(exc, ModelArtsApiError) and exc.is_auth_error:
+        keys = " + ".join(f"{CONFIG_NAMESPACE}:{key}" for key in AUTH_KEYS[client.settings.auth_kind])
+        return [
+            CheckFailure(
+                "",
+                f"modelarts settings: the service refused the credentials ({exc}); check {keys} "
+                "(or the environment variables they come from)",
+            )
+        ]
+    progress(f"could not run the remote checks of {what} ({exc}); the create call will")
+    return []
 
 
 def _location(inputs: AlgorithmInputs | TrainingJobInputs) -> dict[str, str | None]:
@@ -78,22 +154,20 @@ def _engine_failure(
 
 
 def check_algorithm(inputs: AlgorithmInputs) -> list[CheckFailure]:
-    client = _client("engine", _location(inputs))
+    client, failures = _client(ALGORITHM_CHECKS, _location(inputs))
     if client is None:
-        return []
+        return failures
     try:
         failure = _engine_failure(client, inputs.engine_id, inputs.engine_name, inputs.engine_version)
     except ModelArtsError as exc:
-        progress(f"could not check the engine ({exc}); the create call will")
-        return []
+        return _call_failure(exc, "the engine", client)
     return [failure] if failure else []
 
 
 def check_training_job(inputs: TrainingJobInputs) -> list[CheckFailure]:
-    client = _client("flavor, node_count, engine and hyperparameters", _location(inputs))
+    client, failures = _client(JOB_CHECKS, _location(inputs))
     if client is None:
-        return []
-    failures: list[CheckFailure] = []
+        return failures
     try:
         if inputs.flavor_id and not inputs.pool_id:
             failures += _flavor_failures(client, inputs)
@@ -103,7 +177,7 @@ def check_training_job(inputs: TrainingJobInputs) -> list[CheckFailure]:
         if inputs.algorithm_id:
             failures += _hyperparameter_failures(client, inputs)
     except ModelArtsError as exc:
-        progress(f"could not run the remote checks ({exc}); the create call will")
+        return failures + _call_failure(exc, "training jobs", client)
     return failures
 
 
@@ -111,17 +185,26 @@ def _flavor_failures(client: ModelArtsClient, inputs: TrainingJobInputs) -> list
     flavors = _flavors(client)
     flavor = next((f for f in flavors if f.flavor_id == inputs.flavor_id), None)
     if flavor is None:
-        known = ", ".join(sorted(f.flavor_id for f in flavors))
+        known = _listing(sorted(f"{f.flavor_id} (max_num {f.max_nodes})" for f in flavors))
         return [CheckFailure("flavor_id", f"flavor_id: no flavor {inputs.flavor_id!r}; available: {known}")]
     if inputs.node_count > flavor.max_nodes:
+        enough = [f"{f.flavor_id} (max_num {f.max_nodes})" for f in flavors if f.max_nodes >= inputs.node_count]
         return [
             CheckFailure(
                 "node_count",
                 f"node_count: {inputs.node_count} is more than flavor {flavor.flavor_id} allows "
-                f"(max_num {flavor.max_nodes})",
+                f"(max_num {flavor.max_nodes}); flavors allowing {inputs.node_count} nodes: "
+                f"{_listing(enough)}",
             )
         ]
     return []
+
+
+def _listing(items: list[str]) -> str:
+    if not items:
+        return "none"
+    shown = ", ".join(items[:MAX_LISTED])
+    return shown + (f", ... ({len(items) - MAX_LISTED} more)" if len(items) > MAX_LISTED else "")
 
 
 def _hyperparameter_failures(client: ModelArtsClient, inputs: TrainingJobInputs) -> list[CheckFailure]:
@@ -130,7 +213,14 @@ def _hyperparameter_failures(client: ModelArtsClient, inputs: TrainingJobInputs)
         algorithm: Algorithm = client.get_algorithm(inputs.algorithm_id)
     except ModelArtsApiError as exc:
         if exc.is_not_found:
-            return [CheckFailure("algorithm_id", f"algorithm_id: no algorithm {inputs.algorithm_id!r}")]
+            existing = [f"{a.metadata.id} ({a.metadata.name})" for a in client.list_algorithms()]
+            return [
+                CheckFailure(
+                    "algorithm_id",
+                    f"algorithm_id: no algorithm {inputs.algorithm_id!r} in project {client.project_id}; "
+                    f"available: {_listing(existing)}",
+                )
+            ]
         raise
     config = algorithm.job_config
     declared = {p.name: p for p in (config.parameters or [])} if config else {}

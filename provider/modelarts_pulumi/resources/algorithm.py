@@ -9,7 +9,7 @@ import pulumi
 from pulumi.dynamic import Resource
 
 from ..providers.algorithm import AlgorithmProvider
-from .common import identity_props, location_props
+from .common import check_settings_before_deploy, identity_props, location_props
 
 
 class Algorithm(Resource, module="modelarts", name="Algorithm"):
@@ -126,4 +126,9 @@ class Algorithm(Resource, module="modelarts", name="Algorithm"):
             "size": None,
             "code_tree": None,
         }
+        check_settings_before_deploy(region, project_id, endpoint)
         super().__init__(AlgorithmProvider(), resource_name, props, opts)
+        # The same value as the output, but known at preview when the algorithm is only updated: a dynamic
+        # provider cannot answer previews, so every output of an updated resource is unknown then, and a job
+        # using `algorithm_id` would show as replaced although the update keeps the ID.
+        self.algorithm_id = self.id

@@ -9,7 +9,7 @@ import pulumi
 from pulumi.dynamic import Resource
 
 from ..providers.training_job import TrainingJobProvider
-from .common import identity_props, location_props
+from .common import check_settings_before_deploy, identity_props, location_props
 
 SECRET_OUTPUTS = ["log_url"]
 """The pre-signed log URL grants access to the log for a few minutes: stored as a secret."""
@@ -51,6 +51,10 @@ class TrainingJob(Resource, module="modelarts", name="TrainingJob"):
             a dynamic provider; this does.
         keep_failed: If the job fails (or times out) while ``up`` waits, keep it for inspection instead of
             terminating and deleting it; the error then gives its ID.
+        delete_timeout: Seconds a delete (``destroy``, a replacement, a failed job's clean-up) waits for the job
+            to stop and disappear from the service (default 600). A job still there then fails the operation with
+            its phase, instead of hanging; the resource stays in the state, so ``destroy`` can simply be re-run.
+            Changing it changes nothing in ModelArts.
         adopt_id: Take over an existing job with this ID instead of submitting one (dynamic resources cannot be
             ``pulumi import``-ed).
         region, project_id, endpoint: Where to run it. Default: the ``modelarts:`` stack config.
@@ -118,6 +122,7 @@ class TrainingJob(Resource, module="modelarts", name="TrainingJob"):
         wait_for: pulumi.Input[str] | None = None,
         wait_timeout: pulumi.Input[int] | None = None,
         keep_failed: pulumi.Input[bool] | None = None,
+        delete_timeout: pulumi.Input[int] | None = None,
         adopt_id: pulumi.Input[str] | None = None,
         region: pulumi.Input[str] | None = None,
         project_id: pulumi.Input[str] | None = None,
@@ -152,6 +157,7 @@ class TrainingJob(Resource, module="modelarts", name="TrainingJob"):
             "wait_for": wait_for,
             "wait_timeout": wait_timeout,
             "keep_failed": keep_failed,
+            "delete_timeout": delete_timeout,
             "adopt_id": adopt_id,
             "kind": kind,
             "workspace_id": workspace_id,
@@ -175,4 +181,7 @@ class TrainingJob(Resource, module="modelarts", name="TrainingJob"):
             "log_url": None,
         }
         secret = pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
+        check_settings_before_deploy(region, project_id, endpoint)
         super().__init__(TrainingJobProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret, opts))
+        # Known at preview when the job is only updated (see Algorithm.algorithm_id).
+        self.job_id = self.id
