@@ -44,6 +44,7 @@ TOKEN_REFRESH_MARGIN_SECONDS = 5 * 60
 """A cached token with less than this left is replaced before use."""
 
 _UNPARSABLE_EXPIRY_SECONDS = 60 * 60  # if IAM's expires_at cannot be read, trust the token for an hour only
+_REFUSED = frozenset({400, 401, 403, 404})  # IAM's answers to a scope it will not issue a token for
 
 
 # --- AK/SK signing ----------------------------------------------------------------------------------------
@@ -318,32 +319,13 @@ class IamTokenProvider:
         scope: dict[str, Any] = (
             {"project": {"id": settings.project_id}} if settings.project_id else {"project": {"name": settings.region}}
         )
-        body = {
-            "auth": {
-                "identity": {
-                    "methods": ["password"],
-                    "password": {
-                        "user": {
-                            "name": settings.user_name,
-                            "password": settings.password,
-                            "domain": {"name": settings.domain_name},
-                        }
-                    },
-                },
-                "scope": scope,
-            }
-        }
         logger.debug("requesting an IAM token for project %s at %s", scope["project"], settings.iam_endpoint)
-        # Issuing a token changes nothing server-side, so this POST may be retried like a GET.
-        response = self._transport(
-            "POST",
-            f"{settings.iam_endpoint}/v3/auth/tokens",
-            auth=None,
-            params={"nocatalog": "true"},
-            json=body,
-            headers={"Content-Type": "application/json;charset=utf8"},
-            idempotent=True,
-        )
+        try:
+            response = self._request_token(scope)
+        except ModelArtsApiError as exc:
+            if exc.status in _REFUSED and self._password_is_right():
+                raise ModelArtsConfigError(self._no_such_project()) from exc
+            raise
         value = response.headers.get(HEADER_SUBJECT_TOKEN)
         if not value:
             raise ModelArtsApiError(
@@ -366,6 +348,60 @@ class IamTokenProvider:
         project = info.get("project")
         project_id = project.get("id") if isinstance(project, dict) else None
         return IamToken(value, expires_at, project_id if isinstance(project_id, str) else None)
+
+    def _request_token(self, scope: dict[str, Any]) -> requests.Response:
+        settings = self._settings
+        body = {
+            "auth": {
+                "identity": {
+                    "methods": ["password"],
+                    "password": {
+                        "user": {
+                            "name": settings.user_name,
+                            "password": settings.password,
+                            "domain": {"name": settings.domain_name},
+                        }
+                    },
+                },
+                "scope": scope,
+            }
+        }
+        # Issuing a token changes nothing server-side, so this POST may be retried like a GET.
+        return self._transport(
+            "POST",
+            f"{settings.iam_endpoint}/v3/auth/tokens",
+            auth=None,
+            params={"nocatalog": "true"},
+            json=body,
+            headers={"Content-Type": "application/json;charset=utf8"},
+            idempotent=True,
+        )
+
+    def _password_is_right(self) -> bool:
+        """After IAM refused a project-scoped token: does it issue one scoped to the account (domain)?
+
+        If so, the user, password and account are right and the project is what IAM does not know.
+        """
+        try:
+            self._request_token({"domain": {"name": self._settings.domain_name}})
+        except ModelArtsApiError:
+            return False
+        return True
+
+    def _no_such_project(self) -> str:
+        settings = self._settings
+        if settings.project_id:
+            return (
+                f"project not found: IAM at {settings.iam_endpoint} accepts the password of user "
+                f"{settings.user_name!r} but account {settings.domain_name!r} has no project with id "
+                f"{settings.project_id!r}; check config modelarts:projectId or env HW_PROJECT_ID"
+            )
+        return (
+            f"project not found for region {settings.region!r} at {settings.iam_endpoint}: IAM accepts the password "
+            f"of user {settings.user_name!r} but account {settings.domain_name!r} has no project named "
+            f"{settings.region!r}; check config modelarts:region, or set config modelarts:projectId or env "
+            "HW_PROJECT_ID"
+        )
 
 
 class TokenAuth(AuthBase):

@@ -40,6 +40,15 @@ def default_modelarts_endpoint(region: str) -> str:
     return _MODELARTS_ENDPOINT_EXCEPTIONS.get(region, f"https://modelarts.{region}.myhuaweicloud.com")
 
 
+GLOBAL_IAM_ENDPOINT = "https://iam.myhuaweicloud.com"
+
+# ModelArts regions without a regional IAM endpoint in the SDK's table (huaweicloudsdkcore/auth/endpoint.py):
+# the SDK uses the global IAM endpoint there, which issues tokens for every region's projects.
+_REGIONS_WITH_GLOBAL_IAM = frozenset({"af-north-1", "cn-north-11", "cn-southwest-3"})
+
+
 def default_iam_endpoint(region: str) -> str:
-    """``https://iam.{region}.myhuaweicloud.com``: the regional IAM endpoint issues tokens for that region."""
+    """``https://iam.{region}.myhuaweicloud.com``, or the global IAM endpoint where the SDK knows no regional one."""
+    if region in _REGIONS_WITH_GLOBAL_IAM:
+        return GLOBAL_IAM_ENDPOINT
     return f"https://iam.{region}.myhuaweicloud.com"

@@ -209,6 +209,46 @@ def test_a_failed_password_login_is_reported_without_the_password(cloud: FakeClo
     assert PASSWORD not in repr(error)
 
 
+def iam_without_project(cloud: FakeCloud) -> None:
+    """IAM that knows the user but refuses every project scope, as for a project the account lacks."""
+
+    def answer(seen: Seen) -> Reply:
+        if "project" in seen.json()["auth"]["scope"]:
+            return Reply(401, {"error": {"code": 401, "message": "The request you have made requires authentication."}})
+        return cloud.issue_token(seen)
+
+    cloud.route("POST", "/v3/auth/tokens", answer)
+
+
+@pytest.mark.parametrize(
+    ("project", "message"),
+    [
+        (None, "project not found for region 'cn-north-4'"),
+        ("f" * 32, f"has no project with id '{'f' * 32}'"),
+    ],
+)
+def test_a_project_iam_does_not_know_is_told_apart_from_a_wrong_password(
+    cloud: FakeCloud, project: str | None, message: str
+):
+    iam_without_project(cloud)
+    with pytest.raises(ModelArtsConfigError) as caught:
+        flavors(ApiSession(password_settings(cloud, projectId=project)))
+    assert message in str(caught.value)
+    assert "modelarts:projectId" in str(caught.value)
+    assert PASSWORD not in str(caught.value)
+    first, probe = cloud.requests_to("POST", "/v3/auth/tokens")
+    assert "project" in first.json()["auth"]["scope"]
+    assert probe.json()["auth"]["scope"] == {"domain": {"name": "local-account"}}
+
+
+def test_a_wrong_password_stays_the_iam_error_after_the_probe(cloud: FakeCloud):
+    cloud.route("POST", "/v3/auth/tokens", Reply(401, {"error": {"code": 401, "message": "wrong password"}}))
+    with pytest.raises(ModelArtsApiError) as caught:
+        flavors(ApiSession(password_settings(cloud)))
+    assert (caught.value.status, caught.value.error_msg) == (401, "wrong password")
+    assert len(cloud.requests_to("POST", "/v3/auth/tokens")) == 2  # the project-scoped try, then the probe
+
+
 def test_an_iam_answer_without_a_subject_token_is_an_error(cloud: FakeCloud):
     cloud.route("POST", "/v3/auth/tokens", Reply(201, {"token": {}}))
     with pytest.raises(ModelArtsApiError, match="no X-Subject-Token"):
