@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from modelarts_pulumi.client import ModelArtsClient
+from modelarts_pulumi.errors import ModelArtsApiError
 from modelarts_pulumi.settings import Settings
 from tests.support.pulumi_cli import PulumiProject, require_pulumi_cli
 
@@ -25,6 +26,21 @@ def server_settings(server: Any) -> dict[str, str]:
 
 def server_client(server: Any) -> ModelArtsClient:
     return ModelArtsClient(Settings.from_config(server_settings(server), env={}))
+
+
+def job_gone(server: Any, job_id: str) -> bool:
+    """True once the server answers 'no such training job' (400 ModelArts.2775) for `job_id`."""
+    try:
+        server_client(server).get_training_job(job_id)
+    except ModelArtsApiError as exc:
+        return exc.is_not_found
+    return False
+
+
+def server_counts(server: Any) -> tuple[int, int]:
+    """(algorithms, training jobs) the server holds, from its admin state (cheap, never faulted)."""
+    state = server.admin("GET", "/state").json()
+    return int(state["algorithms"]), int(state["training_jobs"]["total"])
 
 
 def make_project(

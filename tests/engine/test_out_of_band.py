@@ -14,7 +14,7 @@ from modelarts_pulumi.errors import ModelArtsApiError
 from modelarts_pulumi.inputs import AlgorithmInputs, TrainingJobInputs
 from modelarts_pulumi.providers.algorithm import to_request as algorithm_request
 from modelarts_pulumi.providers.job_mapping import to_request as job_request
-from tests.engine.stack import make_project, server_client, steps
+from tests.engine.stack import job_gone, make_project, server_client, server_counts, steps
 from tests.support import server as server_support
 from tests.support.pulumi_cli import PulumiProject
 
@@ -95,17 +95,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         local.stop()
 
 
-def counts(server: Any) -> tuple[int, int]:
-    state = server.admin("GET", "/state").json()
-    return state["algorithms"], state["training_jobs"]["total"]
-
-
-def gone(server: Any, job_id: str) -> bool:
-    try:
-        server_client(server).get_training_job(job_id)
-    except ModelArtsApiError as exc:
-        return exc.is_not_found
-    return False
 
 
 def delete_job_in_console(server: Any, job_id: str) -> None:
@@ -114,7 +103,7 @@ def delete_job_in_console(server: Any, job_id: str) -> None:
     server.wait_for_phase(job_id, {"Terminated"})
     client.delete_training_job(job_id)
     deadline = time.monotonic() + 20
-    while not gone(server, job_id):
+    while not job_gone(server, job_id):
         assert time.monotonic() < deadline, f"job {job_id} still listed"
         time.sleep(0.1)
 
@@ -148,7 +137,7 @@ def test_deleted_in_the_console_disappear_on_refresh_and_are_recreated_on_up(tmp
     assert client.get_algorithm(second["extra_id"]).metadata.name.startswith("extra-")
     assert client.get_training_job(second["job_id"]).phase in ("Pending", "Running")
     project.destroy()
-    assert gone(server, second["job_id"])
+    assert job_gone(server, second["job_id"])
 
 
 def test_an_algorithm_changed_in_the_console_shows_on_refresh_and_up_puts_it_back(tmp_path: Path, server: Any) -> None:
@@ -194,7 +183,7 @@ def test_a_job_that_failed_since_the_last_run_is_reported_and_not_rerun_until_tr
     job_id = project.outputs()["job_id"]
     forced = server.admin("POST", f"/jobs/{job_id}/outcome", json={"phase": "Failed", "exit_code": 3})
     assert forced.status_code == 200, forced.text
-    jobs_before = counts(server)[1]
+    jobs_before = server_counts(server)[1]
 
     refresh = project.run("refresh", "--yes", "--skip-preview")
     assert f"({job_id}) ended Failed since the last update (worker-0: exit code 3" in refresh.output, refresh.describe()
@@ -205,13 +194,13 @@ def test_a_job_that_failed_since_the_last_run_is_reported_and_not_rerun_until_tr
     assert "ended Failed; it is not re-run" in rerun.output, rerun.describe()
     assert project.outputs()["job_id"] == job_id
     assert project.outputs()["phase"] == "Failed"
-    assert counts(server)[1] == jobs_before
+    assert server_counts(server)[1] == jobs_before
 
     project.set_config("run", "2")
     assert steps(project.preview_json()) == {"job": "replace"}
     project.up()
     assert project.outputs()["job_id"] != job_id
-    assert gone(server, job_id)
+    assert job_gone(server, job_id)
     project.destroy()
 
 
@@ -249,31 +238,31 @@ def test_adopt_takes_over_existing_objects_without_creating_and_destroy_deletes_
     tmp_path: Path, server: Any
 ) -> None:
     algorithm_id, job_id = _console_objects(server, "adopted")
-    before = counts(server)
+    before = server_counts(server)
     project = make_project(tmp_path / "p", server, ADOPT_PROGRAM, config={"algorithmId": algorithm_id, "jobId": job_id})
     result = project.up()
     assert "adopting algorithm adopted-algo" in result.output and "adopting training job adopted-job" in result.output
     outputs = project.outputs()
     assert (outputs["algorithm_id"], outputs["job_id"]) == (algorithm_id, job_id)
     assert (outputs["algorithm_name"], outputs["job_name"]) == ("adopted-algo", "adopted-job")
-    assert counts(server) == before
+    assert server_counts(server) == before
     # The adopted algorithm was brought in line with the program, in place.
     assert server_client(server).get_algorithm(algorithm_id).metadata.description == "managed by pulumi now"
     assert steps(project.preview_json()) == {}
 
     project.destroy()
-    assert gone(server, job_id)
+    assert job_gone(server, job_id)
     with pytest.raises(ModelArtsApiError) as missing:
         server_client(server).get_algorithm(algorithm_id)
     assert missing.value.is_not_found
-    assert counts(server) == (before[0] - 1, before[1] - 1)
+    assert server_counts(server) == (before[0] - 1, before[1] - 1)
 
 
 def test_adopting_a_job_that_is_not_what_the_program_says_fails_and_changes_nothing(
     tmp_path: Path, server: Any
 ) -> None:
     algorithm_id, job_id = _console_objects(server, "mismatch")
-    before = counts(server)
+    before = server_counts(server)
     project = make_project(
         tmp_path / "p",
         server,
@@ -284,8 +273,8 @@ def test_adopting_a_job_that_is_not_what_the_program_says_fails_and_changes_noth
     assert result.returncode != 0
     assert "adopt_id: training job mismatch-job" in result.output
     assert "flavor_id: the job has 'modelarts.vm.cpu.8u', the inputs say 'modelarts.vm.cpu.2u'" in result.output
-    assert counts(server) == before
+    assert server_counts(server) == before
     assert server_client(server).get_training_job(job_id).phase in ("Pending", "Running")
     # The adopted algorithm is in the state: destroy hands it back (deletes it); the job stays the console's.
     project.destroy()
-    assert not gone(server, job_id)
+    assert not job_gone(server, job_id)

@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from modelarts_pulumi.errors import ModelArtsApiError
-from tests.engine.stack import make_project, server_client, steps
+from tests.engine.stack import job_gone, make_project, server_client, steps
 
 pytestmark = pytest.mark.pulumi_cli
 
@@ -68,13 +67,6 @@ pulumi.export("output_urls", job.output_urls)
 def job_ids(server: Any) -> list[str]:
     return sorted(job.metadata.id for job in server_client(server).search_training_jobs())
 
-
-def gone(server: Any, job_id: str) -> bool:
-    try:
-        server_client(server).get_training_job(job_id)
-    except ModelArtsApiError as exc:
-        return exc.is_not_found
-    return False
 
 
 def bucket_copy(tmp_path: Path) -> Path:
@@ -152,11 +144,11 @@ def test_description_updates_in_place_and_hyperparameters_replace(tmp_path: Path
     # Explicit name: the old job is deleted before the new one is submitted (the names would collide).
     assert result.output.index(f"({first}") < result.output.index(f"submitted as {second}")
     assert second != first
-    assert gone(local_modelarts, first)
+    assert job_gone(local_modelarts, first)
     params = server_client(local_modelarts).get_training_job(second).algorithm.parameters  # type: ignore[union-attr]
     assert {p.name: p.value for p in params or []}["epochs"] == "7"
     project.destroy()
-    assert gone(local_modelarts, second)
+    assert job_gone(local_modelarts, second)
 
 
 def test_refresh_drops_a_job_deleted_behind_pulumis_back(tmp_path: Path, local_modelarts: Any) -> None:
@@ -167,7 +159,7 @@ def test_refresh_drops_a_job_deleted_behind_pulumis_back(tmp_path: Path, local_m
     client.terminate_training_job(job_id)
     client.delete_training_job(job_id)
     for _ in range(100):
-        if gone(local_modelarts, job_id):
+        if job_gone(local_modelarts, job_id):
             break
         time.sleep(0.2)
     project.run("refresh", "--yes", "--skip-preview")
@@ -183,7 +175,7 @@ def test_destroy_terminates_a_running_job_and_leaves_the_server_empty(tmp_path: 
     job_id = project.outputs()["job_id"]
     assert server_client(server).get_training_job(job_id).phase == "Running"
     project.destroy(timeout=240)
-    assert gone(server, job_id)
+    assert job_gone(server, job_id)
     assert job_ids(server) == []
 
 

@@ -257,11 +257,6 @@ def wait_until(
     return False
 
 
-def server_counts(server: LocalModelArts) -> tuple[int, int]:
-    """(algorithms, training jobs) the server holds, from its admin state (cheap, never faulted)."""
-    state = server.admin("GET", "/state").json()
-    return int(state["algorithms"]), int(state["training_jobs"]["total"])
-
 
 def fault_counters(server: LocalModelArts) -> dict[str, Any]:
     data: dict[str, Any] = server.admin("GET", "/faults").json()

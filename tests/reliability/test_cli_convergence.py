@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.engine.stack import server_counts
 from tests.reliability.scenario import (
     FAULTS,
     SERVER_CONFIG,
@@ -20,7 +21,6 @@ from tests.reliability.scenario import (
     kill_group,
     make_scenario_project,
     pending_operations,
-    server_counts,
     server_inventory,
     start_up,
     state_inventory,
