@@ -16,8 +16,10 @@ from .lookups import (
     get_engines,
     get_flavors,
     get_log_url,
+    lookup_algorithm,
     lookup_engine,
     lookup_flavor,
+    lookup_training_job,
     pick_engine,
     pick_flavor,
 )
@@ -38,8 +40,10 @@ __all__ = [
     "get_engines",
     "get_flavors",
     "get_log_url",
+    "lookup_algorithm",
     "lookup_engine",
     "lookup_flavor",
+    "lookup_training_job",
     "pick_engine",
     "pick_flavor",
 ]

@@ -1,4 +1,4 @@
-"""Catalog lookups for programs: training flavors and AI engines.
+"""Lookups for programs: training flavors and AI engines, and existing algorithms and jobs by ID.
 
 They run in the program process with the same settings as the resources (the ``modelarts:`` stack config,
 then the environment). ``get_*`` return plain lists; ``lookup_*`` return Outputs that stay unknown in a
@@ -16,11 +16,11 @@ import pulumi
 from pulumi.runtime import get_config, is_dry_run
 
 from .client import ModelArtsClient
-from .errors import ModelArtsConfigError, ModelArtsError
+from .errors import ModelArtsApiError, ModelArtsConfigError, ModelArtsError
 from .providers.context import CONFIG_KEYS, CONFIG_NAMESPACE
 from .providers.remote_checks import checkable_settings
 from .settings import Settings
-from .wire import Engine, Flavor
+from .wire import Engine, Flavor, WireModel
 
 _said_unknown: list[bool] = []
 
@@ -30,6 +30,10 @@ class CatalogLookupError(ModelArtsError, pulumi.RunError):
 
     A ``pulumi.RunError`` too, so that a program stopped by it shows the message, not a traceback.
     """
+
+
+class ExistingObjectLookupError(ModelArtsError, pulumi.RunError):
+    """An algorithm or training job looked up by ID could not be read; the message says which, and why."""
 
 
 class ProgramSettingsError(ModelArtsConfigError, pulumi.RunError):
@@ -127,7 +131,38 @@ def lookup_engine(
     )
 
 
-def _lookup(fetch: Callable[[Settings], dict[str, Any]]) -> pulumi.Output[dict[str, Any]]:
+def lookup_algorithm(algorithm_id: pulumi.Input[str]) -> pulumi.Output[dict[str, Any]]:
+    """An Output of an existing algorithm, as the API returns it (``metadata``, ``job_config``, ...), read by
+    ID and not managed. Unknown in a preview without credentials; ``Algorithm.get`` is the resource form."""
+    return _lookup_by_id("algorithm", algorithm_id, lambda client, id_: client.get_algorithm(id_))
+
+
+def lookup_training_job(job_id: pulumi.Input[str]) -> pulumi.Output[dict[str, Any]]:
+    """An Output of an existing training job, as the API returns it (``metadata``, ``status`` with its
+    ``phase``, ``spec``, ...), read by ID and not managed. Unknown in a preview without credentials;
+    ``TrainingJob.get`` is the resource form."""
+    return _lookup_by_id("training job", job_id, lambda client, id_: client.get_training_job(id_))
+
+
+def _lookup_by_id(
+    what: str, id_: pulumi.Input[str], fetch: Callable[[ModelArtsClient, str], WireModel]
+) -> pulumi.Output[dict[str, Any]]:
+    def read(settings: Settings, known_id: str) -> dict[str, Any]:
+        client = _client(settings)
+        try:
+            return fetch(client, known_id).model_dump(mode="json")
+        except ModelArtsApiError as exc:
+            if exc.is_not_found:
+                raise ExistingObjectLookupError(
+                    f"lookup_{what.replace(' ', '_')}: no {what} with ID {known_id!r} in project {client.project_id}"
+                ) from exc
+            raise ExistingObjectLookupError(f"lookup_{what.replace(' ', '_')}({known_id!r}): {exc}") from exc
+
+    # The ID may be another resource's output: read once it is known (at preview it may never be).
+    return _lookup(lambda settings: pulumi.Output.from_input(id_).apply(lambda known: read(settings, known)))
+
+
+def _lookup(fetch: Callable[[Settings], pulumi.Input[dict[str, Any]]]) -> pulumi.Output[dict[str, Any]]:
     """Run ``fetch`` with the program's settings; without any credentials, at preview, leave it unknown.
 
     Settings that are given but wrong fail, at preview too: there is nothing to wait for.
@@ -143,7 +178,7 @@ def _lookup(fetch: Callable[[Settings], dict[str, Any]]) -> pulumi.Output[dict[s
         if not _said_unknown:
             _said_unknown.append(True)
             pulumi.log.info(
-                "modelarts: no credentials configured: flavor and engine lookups stay unknown in this preview"
+                "modelarts: no credentials configured: lookups stay unknown in this preview"
             )
         return _unknown_output()
     return pulumi.Output.from_input(fetch(settings))

@@ -13,7 +13,7 @@ from modelarts_pulumi.errors import ModelArtsConfigError
 from modelarts_pulumi.inputs import TrainingJobInputs
 from modelarts_pulumi.providers import context, remote_checks
 from modelarts_pulumi.providers.algorithm import AlgorithmProvider
-from modelarts_pulumi.providers.job_mapping import spec_differences
+from modelarts_pulumi.providers.job_mapping import coerce_props, described_inputs, spec_differences, to_request
 from modelarts_pulumi.providers.training_job import TrainingJobProvider
 from modelarts_pulumi.wire import TrainingJob
 
@@ -297,3 +297,39 @@ def test_spec_differences_name_what_an_adopted_job_lacks() -> None:
         "flavor_id: the job has 'f1', the inputs say 'f2'",
         "hyperparameters.epochs: the job has '6', the inputs say '5'",
     ]
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        {
+            "algorithm_id": "a1",
+            "flavor_id": "modelarts.vm.cpu.8u",
+            "node_count": 2,
+            "hyperparameters": {"epochs": "5", "lr": "0.1"},
+            "inputs": {"data_url": "/bkt/data/"},
+            "outputs": {"train_url": "/bkt/out/"},
+            "log_export_path": "/bkt/logs/",
+            "environments": {"MODE": "fast"},
+            "auto_stop_hours": 3,
+            "description": "from the console",
+        },
+        {
+            "code_dir": "/bkt/code/",
+            "boot_file": "/bkt/code/train.py",
+            "engine_name": "PyTorch",
+            "engine_version": "pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64",
+            "pool_id": "pool-1",
+        },
+    ],
+    ids=["from-algorithm", "inline"],
+)
+def test_described_inputs_of_a_job_read_by_id_are_the_inputs_that_made_it(given: dict[str, Any]) -> None:
+    inputs = TrainingJobInputs.model_validate(coerce_props({"name": "j", **given}))
+    request = to_request(inputs).to_body()
+    job = TrainingJob.model_validate(
+        {**request, "metadata": {**request["metadata"], "id": "j1"}, "status": {"phase": "Running"}}
+    )
+    described = described_inputs(job)
+    assert {key: described[key] for key in given} == given
+    assert spec_differences(job, TrainingJobInputs.model_validate(coerce_props({"name": "j", **described}))) == []

@@ -125,7 +125,11 @@ class AlgorithmProvider(ResourceProvider):
             algorithm = client.get_algorithm(id_)
         except ModelArtsApiError as exc:
             if exc.is_not_found:
-                return ReadResult(None, {})
+                if props.get("algorithm_id") is None:  # `Algorithm.get`: the engine would drop it silently
+                    raise ModelArtsError(
+                        f"Algorithm.get: no algorithm with ID {id_!r} in project {client.project_id}"
+                    ) from exc
+                return ReadResult(None, {})  # refresh: deleted behind our back
             raise
         outs = outputs(client, algorithm, props)
         # Location keys are outputs; as inputs they would show as removed in the next diff's display.

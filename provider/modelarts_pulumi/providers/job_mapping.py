@@ -145,6 +145,42 @@ def spec_differences(job: TrainingJob, inputs: TrainingJobInputs) -> list[str]:
     return out
 
 
+def described_inputs(job: TrainingJob) -> dict[str, Any]:
+    """The inputs that describe an existing job, in the shapes a program writes them: what a job read by ID
+    (``TrainingJob.get``) shows instead of the inputs it was never given."""
+    algorithm = job.algorithm or JobAlgorithm()
+    spec = job.spec or JobSpec(resource=JobResource())
+    engine = algorithm.engine or EngineRef()
+    described: dict[str, Any] = {
+        "kind": job.kind,
+        "description": job.metadata.description or "",
+        "workspace_id": job.metadata.workspace_id,
+        "annotations": job.metadata.annotations,
+        "flavor_id": spec.resource.flavor_id,
+        "pool_id": spec.resource.pool_id,
+        "node_count": spec.resource.node_count,
+        "log_export_path": spec.log_export_path.obs_url if spec.log_export_path else None,
+        "auto_stop_hours": spec.auto_stop.duration if spec.auto_stop else None,
+        "hyperparameters": {p.name: p.value for p in algorithm.parameters or []},
+        "inputs": {c.name: c.remote.obs.obs_url for c in algorithm.inputs or [] if c.remote.obs},
+        "outputs": {c.name: c.remote.obs.obs_url for c in algorithm.outputs or [] if c.remote.obs},
+        "environments": algorithm.environments if isinstance(algorithm.environments, dict) else None,
+    }
+    if algorithm.id:
+        described["algorithm_id"] = algorithm.id
+    else:
+        described.update(
+            code_dir=algorithm.code_dir,
+            boot_file=algorithm.boot_file,
+            command=algorithm.command,
+            engine_id=engine.engine_id,
+            engine_name=engine.engine_name,
+            engine_version=engine.engine_version,
+            image_url=engine.image_url,
+        )
+    return {key: value for key, value in described.items() if value not in (None, {})}
+
+
 def console_url(region: str, job_id: str) -> str:
     """The job's page in the Huawei Cloud console for its region."""
     return (

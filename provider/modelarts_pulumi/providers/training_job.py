@@ -29,7 +29,7 @@ from ..wire import TERMINAL_PHASES, TrainingJob
 from . import context, job_lifecycle, remote_checks
 from .common import UNKNOWN, autoname, changed_keys, is_unknown, progress, user_props, validate
 from .create import create_once
-from .job_mapping import coerce_props, job_outputs, matches_spec, spec_differences, to_request
+from .job_mapping import coerce_props, described_inputs, job_outputs, matches_spec, spec_differences, to_request
 
 # Everything the service fixes at creation: changing any of these means a new job.
 REPLACE_KEYS = (
@@ -161,13 +161,19 @@ class TrainingJobProvider(ResourceProvider):
             job = client.get_training_job(id_)
         except ModelArtsApiError as exc:
             if exc.is_not_found:
-                return ReadResult(None, {})
+                if props.get("job_id") is None:  # `TrainingJob.get`: the engine would drop it silently
+                    raise ModelArtsError(
+                        f"TrainingJob.get: no training job with ID {id_!r} in project {client.project_id}"
+                    ) from exc
+                return ReadResult(None, {})  # refresh: deleted behind our back
             raise
         inputs = {
             k: v
             for k, v in props.items()
             if k in TrainingJobInputs.model_fields and k not in LOCATION_KEYS and v is not None
         }
+        if props.get("job_id") is None:  # first read by ID (`TrainingJob.get`): no inputs to go by
+            inputs.update(described_inputs(job))
         inputs["description"] = job.metadata.description or ""
         _report_ending(job, previous_phase=props.get("phase"))
         outputs = job_outputs(client, job, inputs, previous=props)
@@ -188,7 +194,8 @@ class TrainingJobProvider(ResourceProvider):
 
 def _report_ending(job: TrainingJob, *, previous_phase: Any) -> None:
     """Say so when a refresh finds that the job ended since the state was last written."""
-    if job.phase == previous_phase or job.phase not in TERMINAL_PHASES:
+    # No previous phase: a read by ID (`TrainingJob.get`), nothing was known before.
+    if previous_phase is None or job.phase == previous_phase or job.phase not in TERMINAL_PHASES:
         return
     name, job_id = job.metadata.name, job.metadata.id
     if job.phase in FAILED_PHASES:

@@ -93,6 +93,27 @@ class TrainingJob(Resource, module="modelarts", name="TrainingJob"):
     project_id: pulumi.Output[str]
     endpoint: pulumi.Output[str]
 
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],
+        *,
+        region: pulumi.Input[str] | None = None,
+        project_id: pulumi.Input[str] | None = None,
+        endpoint: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> TrainingJob:
+        """Read an existing training job by ID without managing it: its outputs, refreshed on every ``up``; never
+        changed or deleted by this stack (``destroy`` only forgets it). An ID that does not exist fails the
+        operation. Like every read, it needs credentials, in a preview too."""
+        return TrainingJob(
+            resource_name,
+            region=region,
+            project_id=project_id,
+            endpoint=endpoint,
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id)),
+        )
+
     def __init__(
         self,
         resource_name: str,
