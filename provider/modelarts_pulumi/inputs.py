@@ -161,8 +161,10 @@ class ChannelInput(Strict):
     description: str = ""
 
 
-class AlgorithmInputs(Strict):
-    """Validated inputs of :class:`~modelarts_pulumi.Algorithm`."""
+class ObjectInputs(Strict):
+    """What both resources take: the name (explicit, or what the autoname derives from), the description
+    and workspace, code (a code folder and its boot file, or a custom image and command) with its engine,
+    an object to adopt, and where it lives."""
 
     name: ObjectName
     name_prefix: str | None = None
@@ -176,11 +178,6 @@ class AlgorithmInputs(Strict):
     engine_name: str | None = None
     engine_version: str | None = None
     image_url: str | None = None
-    parameters: list[ParameterInput] = Field(default_factory=list)
-    parameters_customization: bool = True
-    inputs: list[ChannelInput] = Field(default_factory=list)
-    outputs: list[ChannelInput] = Field(default_factory=list)
-    tags: dict[str, str] = Field(default_factory=dict)
     adopt_id: str | None = None
     region: str | None = None
     project_id: str | None = None
@@ -196,6 +193,19 @@ class AlgorithmInputs(Strict):
     def _boot_file(cls, value: str | None) -> str | None:
         return check_obs_path(value) if value is not None else None
 
+    def has_engine(self) -> bool:
+        return bool(self.engine_id or (self.engine_name and self.engine_version) or self.image_url)
+
+
+class AlgorithmInputs(ObjectInputs):
+    """Validated inputs of :class:`~modelarts_pulumi.Algorithm`."""
+
+    parameters: list[ParameterInput] = Field(default_factory=list)
+    parameters_customization: bool = True
+    inputs: list[ChannelInput] = Field(default_factory=list)
+    outputs: list[ChannelInput] = Field(default_factory=list)
+    tags: dict[str, str] = Field(default_factory=dict)
+
     @model_validator(mode="after")
     def _coherent(self, info: ValidationInfo) -> AlgorithmInputs:
         rules = Rules(info)
@@ -210,9 +220,7 @@ class AlgorithmInputs(Strict):
             and not (self.image_url and self.command)
         ):
             rules.fail("code_dir", "give code_dir + boot_file, or a custom image (image_url + command)")
-        if rules.known("engine_id", "engine_name", "engine_version", "image_url") and not (
-            self.engine_id or (self.engine_name and self.engine_version) or self.image_url
-        ):
+        if rules.known("engine_id", "engine_name", "engine_version", "image_url") and not self.has_engine():
             rules.fail("engine_name", "an engine is required: engine_id, or engine_name + engine_version, or image_url")
         rules.no_duplicates("parameters", [p.name for p in self.parameters])
         rules.no_duplicates("inputs", [c.name for c in self.inputs])
@@ -244,23 +252,11 @@ class ChannelData(Strict):
         return self
 
 
-class TrainingJobInputs(Strict):
+class TrainingJobInputs(ObjectInputs):
     """Validated inputs of :class:`~modelarts_pulumi.TrainingJob`."""
 
-    name: ObjectName
-    name_prefix: str | None = None
-    name_seed: str | None = None
-    description: Description = ""
-    workspace_id: str = "0"
     kind: str = "job"
     algorithm_id: str | None = None
-    code_dir: str | None = None
-    boot_file: str | None = None
-    command: str | None = None
-    engine_id: str | None = None
-    engine_name: str | None = None
-    engine_version: str | None = None
-    image_url: str | None = None
     hyperparameters: dict[ChannelName, str] = Field(default_factory=dict)
     inputs: list[ChannelData] = Field(default_factory=list)
     outputs: list[ChannelData] = Field(default_factory=list)
@@ -277,20 +273,11 @@ class TrainingJobInputs(Strict):
     wait_timeout: int = Field(1800, ge=1)
     keep_failed: bool = False
     delete_timeout: int | None = Field(None, ge=1)  # seconds; None: providers.job_lifecycle's default
-    adopt_id: str | None = None
-    region: str | None = None
-    project_id: str | None = None
-    endpoint: str | None = None
 
-    @field_validator("code_dir", "log_export_path")
+    @field_validator("log_export_path")
     @classmethod
-    def _dirs(cls, value: str | None) -> str | None:
+    def _log_dir(cls, value: str | None) -> str | None:
         return check_obs_dir(value) if value is not None else None
-
-    @field_validator("boot_file")
-    @classmethod
-    def _boot(cls, value: str | None) -> str | None:
-        return check_obs_path(value) if value is not None else None
 
     @field_validator("environments")
     @classmethod
@@ -322,11 +309,7 @@ class TrainingJobInputs(Strict):
             elif self.code_dir and self.boot_file and not _inside(self.boot_file, self.code_dir):
                 rules.fail("boot_file", f"must be inside code_dir ({self.code_dir})")
         engine = ("engine_id", "engine_name", "engine_version", "image_url")
-        if (
-            inline
-            and rules.known(*engine)
-            and not (self.engine_id or (self.engine_name and self.engine_version) or self.image_url)
-        ):
+        if inline and rules.known(*engine) and not self.has_engine():
             rules.fail("engine_name", "an inline algorithm needs engine_id, or engine_name + engine_version")
         if rules.known("flavor_id", "pool_id") and not self.flavor_id and not self.pool_id:
             rules.fail("flavor_id", "a flavor_id (public pool) or a pool_id (dedicated pool) is required")
