@@ -30,7 +30,7 @@ from ..wire import (
     Parameter,
 )
 from . import context, remote_checks
-from .common import UNKNOWN, autoname, changed_keys, progress, user_props, validate
+from .common import UNKNOWN, autoname, changed_keys, fetch_for_read, progress, user_props, validate
 from .create import create_once
 
 # Changing these makes a different algorithm: the API cannot rename or move one.
@@ -121,16 +121,13 @@ class AlgorithmProvider(ResourceProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         client = context.client_for(props)
-        try:
-            algorithm = client.get_algorithm(id_)
-        except ModelArtsApiError as exc:
-            if exc.is_not_found:
-                if props.get("algorithm_id") is None:  # `Algorithm.get`: the engine would drop it silently
-                    raise ModelArtsError(
-                        f"Algorithm.get: no algorithm with ID {id_!r} in project {client.project_id}"
-                    ) from exc
-                return ReadResult(None, {})  # refresh: deleted behind our back
-            raise
+        algorithm = fetch_for_read(
+            lambda: client.get_algorithm(id_),
+            first_read=props.get("algorithm_id") is None,  # `Algorithm.get`: never seen before
+            missing=f"Algorithm.get: no algorithm with ID {id_!r} in project {client.project_id}",
+        )
+        if algorithm is None:
+            return ReadResult(None, {})  # deleted behind our back
         outs = outputs(client, algorithm, props)
         # Location keys are outputs; as inputs they would show as removed in the next diff's display.
         inputs = {k: v for k, v in outs.items() if k in _input_keys() and k not in LOCATION_KEYS}

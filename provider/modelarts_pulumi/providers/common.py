@@ -16,6 +16,7 @@ from pulumi.output import Unknown
 from pulumi.runtime import rpc
 from pydantic import BaseModel, ValidationError
 
+from ..errors import ModelArtsApiError, ModelArtsError
 from ..inputs import FieldRuleError
 
 PROVIDER_KEY = "__provider"
@@ -24,6 +25,7 @@ HIDDEN_FIELDS = frozenset({"name_prefix", "name_seed"})
 UNKNOWN = rpc.UNKNOWN
 
 Model = TypeVar("Model", bound=BaseModel)
+Found = TypeVar("Found")
 
 
 def is_unknown(value: Any) -> bool:
@@ -216,3 +218,19 @@ def first_line(items: Iterable[str]) -> str:
 
 
 Call = Callable[[], Any]
+
+
+def fetch_for_read(fetch: Callable[[], Found], *, first_read: bool, missing: str) -> Found | None:
+    """The object for ``read``, or None when it is gone, so that a refresh drops it.
+
+    A first read (``Resource.get``, which has never seen the object) of a missing ID fails with ``missing``
+    instead: the engine would drop the read resource without a word.
+    """
+    try:
+        return fetch()
+    except ModelArtsApiError as exc:
+        if not exc.is_not_found:
+            raise
+        if first_read:
+            raise ModelArtsError(missing) from exc
+        return None

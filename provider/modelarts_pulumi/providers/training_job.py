@@ -27,7 +27,7 @@ from ..errors import ModelArtsApiError, ModelArtsError
 from ..inputs import TrainingJobInputs
 from ..wire import TERMINAL_PHASES, TrainingJob
 from . import context, job_lifecycle, remote_checks
-from .common import UNKNOWN, autoname, changed_keys, is_unknown, progress, user_props, validate
+from .common import UNKNOWN, autoname, changed_keys, fetch_for_read, is_unknown, progress, user_props, validate
 from .create import create_once
 from .job_mapping import coerce_props, described_inputs, job_outputs, matches_spec, spec_differences, to_request
 
@@ -157,22 +157,20 @@ class TrainingJobProvider(ResourceProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         client = context.client_for(props)
-        try:
-            job = client.get_training_job(id_)
-        except ModelArtsApiError as exc:
-            if exc.is_not_found:
-                if props.get("job_id") is None:  # `TrainingJob.get`: the engine would drop it silently
-                    raise ModelArtsError(
-                        f"TrainingJob.get: no training job with ID {id_!r} in project {client.project_id}"
-                    ) from exc
-                return ReadResult(None, {})  # refresh: deleted behind our back
-            raise
+        first_read = props.get("job_id") is None  # `TrainingJob.get`: no inputs, never seen before
+        job = fetch_for_read(
+            lambda: client.get_training_job(id_),
+            first_read=first_read,
+            missing=f"TrainingJob.get: no training job with ID {id_!r} in project {client.project_id}",
+        )
+        if job is None:
+            return ReadResult(None, {})  # deleted behind our back
         inputs = {
             k: v
             for k, v in props.items()
             if k in TrainingJobInputs.model_fields and k not in LOCATION_KEYS and v is not None
         }
-        if props.get("job_id") is None:  # first read by ID (`TrainingJob.get`): no inputs to go by
+        if first_read:
             inputs.update(described_inputs(job))
         inputs["description"] = job.metadata.description or ""
         _report_ending(job, previous_phase=props.get("phase"))
