@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -13,23 +12,9 @@ from modelarts_pulumi.auth import IamTokenProvider, _parse_expiry
 from modelarts_pulumi.errors import ModelArtsApiError, ModelArtsConfigError
 from modelarts_pulumi.http import ApiSession
 from modelarts_pulumi.settings import Settings
-from tests.client.test_http import AK, PID, SK, FakeCloud, Reply, Seen
+from tests.client.fake_cloud import AK, PID, SK, FakeCloud, Reply, Seen
 
 PASSWORD = "local-password-VISIBLE"
-
-
-@pytest.fixture
-def cloud() -> Iterator[FakeCloud]:
-    server = FakeCloud().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> Iterator[None]:
-    auth_module.clear_caches()
-    yield
-    auth_module.clear_caches()
 
 
 def password_settings(cloud: FakeCloud, **config: str | None) -> Settings:
