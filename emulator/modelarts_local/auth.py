@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -141,12 +142,48 @@ def parse_authorization(value: str) -> SignedAuthorization:
 # --- authentication -----------------------------------------------------------------------------------
 
 
+class AccessKeyLockout:
+    """The gateway's brute-force guard: an AK whose signature fails more than ``max_failures`` times in a row
+    is refused for ``lock_seconds``, even with a correct signature; a success resets the count."""
+
+    def __init__(self, max_failures: int, lock_seconds: float) -> None:
+        self._max_failures = max_failures
+        self._lock_seconds = lock_seconds
+        self._failures: dict[str, int] = {}
+        self._locked_until: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def check(self, access_key: str, now: float) -> None:
+        with self._lock:
+            until = self._locked_until.get(access_key)
+            if until is None:
+                return
+            if now < until:
+                raise errors.AccessKeyLocked()
+            del self._locked_until[access_key]  # the lock expired: a fresh start
+            self._failures.pop(access_key, None)
+
+    def failed(self, access_key: str, now: float) -> None:
+        if self._lock_seconds <= 0:
+            return
+        with self._lock:
+            count = self._failures.get(access_key, 0) + 1
+            self._failures[access_key] = count
+            if count > self._max_failures:
+                self._locked_until[access_key] = now + self._lock_seconds
+
+    def succeeded(self, access_key: str) -> None:
+        with self._lock:
+            self._failures.pop(access_key, None)
+
+
 class Authenticator:
     """Turns request credentials into a Caller, or raises the documented error."""
 
     def __init__(self, config: ServerConfig, iam: IamService) -> None:
         self._config = config
         self._iam = iam
+        self._lockout = AccessKeyLockout(config.aksk_lock_failures, config.aksk_lock_seconds)
 
     def authenticate(self, request: RawRequest, now: float) -> Caller:
         token = request.headers.get("x-auth-token")
@@ -171,6 +208,27 @@ class Authenticator:
         if found is None:
             raise errors.AccessKeyNotFound(parsed.access_key)
         account, user, key = found
+        self._lockout.check(key.access_key, now)
+        try:
+            self._verify_signature(request, parsed, key.secret_key, key.security_token, now)
+        except errors.GatewayError:
+            self._lockout.failed(key.access_key, now)
+            raise
+        self._lockout.succeeded(key.access_key)
+        # AK/SK is not bound to a project: the project comes from X-Project-Id or the URL.
+        principal = Principal(
+            user_id=user.id, user_name=user.name, domain_id=account.domain_id, domain_name=account.domain_name
+        )
+        return Caller(principal=principal, method="aksk", access_key=key.access_key)
+
+    def _verify_signature(
+        self,
+        request: RawRequest,
+        parsed: SignedAuthorization,
+        secret_key: str,
+        security_token: str | None,
+        now: float,
+    ) -> None:
         sdk_date = request.headers.get("x-sdk-date", "").strip()
         try:
             signed_at = datetime.strptime(sdk_date, _DATE_FORMAT).replace(tzinfo=UTC).timestamp()
@@ -179,18 +237,13 @@ class Authenticator:
         skew = self._config.signature_skew_seconds
         if abs(now - signed_at) > skew:
             raise errors.SignatureMismatch(f"X-Sdk-Date {sdk_date} is more than {skew:g}s away from the server time")
-        expected = sign(key.secret_key, string_to_sign(canonical_request(request, parsed.signed_headers), sdk_date))
+        expected = sign(secret_key, string_to_sign(canonical_request(request, parsed.signed_headers), sdk_date))
         if not hmac.compare_digest(expected, parsed.signature.lower()):
             raise errors.SignatureMismatch("the signature does not match")
-        if key.security_token is not None:
+        if security_token is not None:
             sent = request.headers.get("x-security-token", "")
-            if not hmac.compare_digest(sent.encode(), key.security_token.encode()):
+            if not hmac.compare_digest(sent.encode(), security_token.encode()):
                 raise errors.SecurityTokenMismatch()
-        # AK/SK is not bound to a project: the project comes from X-Project-Id or the URL.
-        principal = Principal(
-            user_id=user.id, user_name=user.name, domain_id=account.domain_id, domain_name=account.domain_name
-        )
-        return Caller(principal=principal, method="aksk", access_key=key.access_key)
 
     def authorize_project(self, caller: Caller, url_project_id: str, headers: Mapping[str, str]) -> Principal:
         """The caller's principal scoped to the URL's project, or ModelArts.0207 / 0210."""

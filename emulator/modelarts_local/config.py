@@ -17,7 +17,9 @@ Top-level keys (all optional):
 - ``local``: ``{creating_seconds, pending_seconds, python, terminate_grace_seconds, sample_seconds,
   stop_jobs_on_shutdown}``.
 - ``quotas``: ``{max_active_training_jobs, max_algorithms}`` (null = unlimited).
-- ``token_lifetime_seconds`` (86400), ``signature_skew_seconds`` (900), ``log_url_expiry_seconds`` (300),
+- ``token_lifetime_seconds`` (86400), ``signature_skew_seconds`` (900), ``aksk_lock_failures`` (5: an AK whose
+  signature fails more often than this in a row is refused ...), ``aksk_lock_seconds`` (300: ... for this
+  long; 0 disables the lock), ``log_url_expiry_seconds`` (300),
   ``delete_linger_seconds`` (2), ``tick_seconds`` (0.2), ``auto_stop_hour_seconds`` (3600: how long an
   ``auto_stop`` "hour" lasts), ``unique_job_names`` (true), ``log_preview_max_bytes`` (5 MiB),
   ``max_code_files`` (1000), ``max_code_depth`` (16), ``admin_secret`` (else generated into
@@ -137,6 +139,8 @@ class ServerConfig:
     quotas: QuotaConfig = field(default_factory=QuotaConfig)
     token_lifetime_seconds: float = 24 * 3600.0
     signature_skew_seconds: float = 15 * 60.0
+    aksk_lock_failures: int = 5
+    aksk_lock_seconds: float = 5 * 60.0
     log_url_expiry_seconds: float = 300.0
     delete_linger_seconds: float = 2.0
     tick_seconds: float = 0.2
@@ -223,6 +227,7 @@ def config_from_dict(
     for key in (
         "token_lifetime_seconds",
         "signature_skew_seconds",
+        "aksk_lock_seconds",
         "log_url_expiry_seconds",
         "delete_linger_seconds",
         "tick_seconds",
@@ -230,7 +235,7 @@ def config_from_dict(
     ):
         if key in raw:
             values[key] = _number(raw[key], key, minimum=0.0)
-    for key in ("log_preview_max_bytes", "max_code_files", "max_code_depth"):
+    for key in ("log_preview_max_bytes", "max_code_files", "max_code_depth", "aksk_lock_failures"):
         if key in raw:
             values[key] = int(_number(raw[key], key, minimum=1))
     if "unique_job_names" in raw:

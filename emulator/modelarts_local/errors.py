@@ -136,6 +136,11 @@ class SecurityTokenMismatch(GatewayError):
     template = "verify security token fail"
 
 
+class AccessKeyLocked(GatewayError):
+    # An AK/SK pair that failed more than five times in a row is refused for five minutes (APIG FAQ).
+    template = "AK access failed to reach the limit,forbidden."
+
+
 # --- ModelArts: authentication and authorization -----------------------------------------------------
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -207,3 +208,32 @@ def test_temporary_credentials_need_the_security_token(temporary_credentials_ser
     # The skew window is configurable.
     stale = signed_request("GET", url, s.access_key, s.secret_key, sdk_date=datetime.now(UTC) - timedelta(minutes=2))
     assert_gateway_error(stale, "verify aksk signature fail")
+
+
+def test_an_access_key_failing_more_than_five_times_in_a_row_is_locked_for_a_while(start_local_modelarts):
+    s = start_local_modelarts(config={"aksk_lock_seconds": 1.5})
+    url = f"{s.v2}/training-job-engines"
+
+    def wrong() -> requests.Response:
+        return signed_request("GET", url, s.access_key, "x" * 40)
+
+    def right() -> requests.Response:
+        return signed_request("GET", url, s.access_key, s.secret_key)
+
+    # A success in between resets the count: five failures, one success, five failures, still not locked.
+    for _ in range(5):
+        assert_gateway_error(wrong(), "verify aksk signature fail")
+    assert right().status_code == 200
+    for _ in range(5):
+        assert_gateway_error(wrong(), "verify aksk signature fail")
+    assert right().status_code == 200
+
+    for _ in range(6):
+        assert_gateway_error(wrong(), "verify aksk signature fail")
+    assert_gateway_error(right(), "AK access failed to reach the limit,forbidden.")  # even the right secret
+    assert right().status_code == 401
+    # Other keys are not affected; the lock ends after its time.
+    unknown = signed_request("GET", url, "UNKNOWNAK00000000000", s.secret_key)
+    assert_gateway_error(unknown, "Get secretKey failed")
+    time.sleep(1.6)
+    assert right().status_code == 200, right().text
