@@ -23,7 +23,7 @@ from .store import AlgorithmRow, Store
 RESOURCE_REQUIREMENT_KEYS = ("flavor_type", "device_distributed_mode", "host_distributed_mode")
 ACCESS_METHODS = ("parameter", "env")
 SORT_KEYS = ("create_time", "update_time", "name")
-MAX_LIMIT = 50
+MAX_LIMIT = validation.MAX_PAGE_LIMIT
 
 
 def resolve_engine(catalog: Catalog, raw: Any, where: str) -> dict[str, Any]:
@@ -176,8 +176,8 @@ class AlgorithmService:
             self._store.delete_algorithm(algorithm_id)
 
     def list_page(self, project_id: str, query: Mapping[str, str]) -> dict[str, Any]:
-        offset = _int_query(query, "offset", 0, minimum=0)
-        limit = _int_query(query, "limit", MAX_LIMIT, minimum=1, maximum=MAX_LIMIT)
+        offset = validation.query_int(query, "offset", 0, minimum=0)
+        limit = validation.query_int(query, "limit", MAX_LIMIT, minimum=1, maximum=MAX_LIMIT)
         sort_by = query.get("sort_by") or "create_time"
         if sort_by not in SORT_KEYS:
             raise errors.QueryParamsError("sort_by")
@@ -357,16 +357,3 @@ def _searches(value: str | None) -> str | None:
             raise errors.QueryParamsError("searches")
         name = text.lower()
     return name
-
-
-def _int_query(query: Mapping[str, str], key: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
-    raw = query.get(key)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise errors.QueryParamsError(key) from None
-    if value < minimum or (maximum is not None and value > maximum):
-        raise errors.QueryParamsError(key)
-    return value

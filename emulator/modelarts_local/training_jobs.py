@@ -1,10 +1,13 @@
-"""Training jobs (``/v2/{project_id}/training-jobs``): creation, the phase machine driven by a real
-clock, terminate / delete, search, tasks, logs, metrics and events.
+"""Training jobs (``/v2/{project_id}/training-jobs``): create, get, update, terminate, delete, tasks,
+logs, metrics and events, and the phase machine driven by a real clock.
 
 A job is stored as its wire document (kind, metadata, algorithm, spec; everything but ``status``) plus
 the phase-machine state. Jobs advance in two ways that give the same result: lazily, whenever a job is
 read, and by the ticker thread (``tick``). A timed transition is dated at its due time, not at the
 moment it is noticed, so timestamps do not depend on when anybody looked.
+
+The checks and expansion of a create body are in ``job_requests.py``; search filters, sorting and
+paging in ``job_search.py``.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from . import errors, validation
-from .algorithms import AlgorithmService, code_location, resolve_engine
+from .algorithms import AlgorithmService
 from .catalog import Catalog
 from .config import ServerConfig
 from .execution import (
@@ -31,6 +34,8 @@ from .execution import (
     log_object,
 )
 from .iam import Principal
+from .job_requests import JobRequestExpander
+from .job_search import JobSearch
 from .obs import ObsMapper, UrlSigner
 from .phases import (
     END_REASONS,
@@ -47,27 +52,6 @@ from .store import EventRow, JobRow, Store
 
 log = logging.getLogger("modelarts_local.training_jobs")
 
-KINDS = (
-    "job",
-    "federated_pool_job",
-    "edge_job",
-    "hetero_job",
-    "mrs_job",
-    "autosearch_job",
-    "diag_job",
-    "visualization_job",
-)
-INPUT_ROOT = "/home/ma-user/modelarts/inputs"
-OUTPUT_ROOT = "/home/ma-user/modelarts/outputs"
-MAX_LIMIT = 50
-SEARCH_SORT_KEYS = ("create_time", "name", "phase", "duration")
-SEARCH_FILTERS: dict[str, tuple[str, ...]] = {
-    "name": ("like",),
-    "algorithm_name": ("like",),
-    "phase": ("in", "not"),
-    "kind": ("in",),
-    "create_time": ("between",),
-}
 EVENT_LEVELS = ("Info", "Warning", "Error")
 _TERMINAL_NAMES = tuple(str(p) for p in TERMINAL)
 
@@ -102,23 +86,6 @@ class Job:
         return JobView(self.row.id, self.row.project_id, self.row.name, self.row.doc, self.row.state)
 
 
-@dataclass(frozen=True)
-class _Plan:
-    """A validated create request, before the checks that need state."""
-
-    kind: str
-    name: str
-    description: str
-    workspace_id: str
-    metadata_extra: dict[str, Any]
-    annotations: dict[str, str]
-    algorithm: dict[str, Any]
-    spec: dict[str, Any]
-    resource: dict[str, Any]
-    node_count: int
-    extra: dict[str, Any]
-
-
 class TrainingJobService:
     """Everything about training jobs; the HTTP layer only translates to and from these calls."""
 
@@ -134,8 +101,7 @@ class TrainingJobService:
     ) -> None:
         self._config = config
         self._store = store
-        self._catalog = catalog
-        self._algorithms = algorithms
+        self._requests = JobRequestExpander(catalog, algorithms)
         self._mapper = mapper
         self._signer = signer
         self._executors = dict(executors)
@@ -147,13 +113,8 @@ class TrainingJobService:
 
     def create(self, principal: Principal, body: dict[str, Any], now_ms: int) -> dict[str, Any]:
         project_id = principal.project_id or ""
-        plan = self._validate(body)
-        algorithm = self._expand_algorithm(project_id, plan.algorithm)
-        flavor, resource = self._resolve_resource(plan)
-        if "engine" not in algorithm:
-            algorithm["engine"] = _job_engine(
-                resolve_engine(self._catalog, plan.algorithm.get("engine"), "algorithm.engine")
-            )
+        expanded = self._requests.expand(project_id, body)
+        plan, algorithm, flavor, resource = expanded.plan, expanded.algorithm, expanded.flavor, expanded.resource
         job_id = str(uuid.uuid4())
         annotations = {**plan.annotations}
         annotations.setdefault("job_template", "Template DL")
@@ -218,188 +179,6 @@ class TrainingJobService:
             level, message = EVENTS[Phase.CREATING]
             self._store.add_event(job_id, EventRow(now_ms, level, message, "Job"))
             return self._render(Job(row), now_ms)
-
-    def _validate(self, body: dict[str, Any]) -> _Plan:
-        """Structure and format checks (2788 / 2791 / 2757 / 2758 / 2857), in document order."""
-        kind = body.get("kind")
-        if not isinstance(kind, str) or kind not in KINDS:
-            raise errors.InvalidParam("kind")
-        metadata = validation.obj(body, "metadata", "metadata", required=True)
-        name = validation.name(metadata.get("name"), "metadata.name")
-        description = validation.description(metadata.get("description"), "metadata.description")
-        workspace_id = validation.workspace_id(metadata.get("workspace_id"), "metadata.workspace_id")
-        annotations = metadata.get("annotations") or {}
-        if not isinstance(annotations, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in annotations.items()
-        ):
-            raise errors.InvalidParam("metadata.annotations")
-        metadata_extra = {}
-        if metadata.get("training_experiment_reference") is not None:
-            metadata_extra["training_experiment_reference"] = copy.deepcopy(metadata["training_experiment_reference"])
-
-        algorithm = validation.obj(body, "algorithm", "algorithm", required=True)
-        if not (algorithm.get("id") or algorithm.get("subscription_id")):
-            code_location(algorithm, "algorithm")
-            engine = validation.obj(algorithm, "engine", "algorithm.engine")
-            has_code = bool(algorithm.get("code_dir"))
-            if engine.get("image_url") and not algorithm.get("command") and not has_code:
-                raise errors.MustHaveCmdAndImage()
-            if not has_code and not engine.get("image_url"):
-                raise errors.InvalidParam("algorithm")
-        for i, param in enumerate(validation.array(algorithm, "parameters", "algorithm.parameters")):
-            if not isinstance(param, dict) or not isinstance(param.get("name"), str):
-                raise errors.InvalidParam(f"algorithm.parameters[{i}].name")
-        _check_channels(algorithm, "inputs")
-        _check_channels(algorithm, "outputs")
-        _check_environments(algorithm.get("environments"))
-        _check_local_dirs(algorithm)
-        if algorithm.get("command") is not None and not isinstance(algorithm["command"], str):
-            raise errors.InvalidParam("algorithm.command")
-
-        spec = validation.obj(body, "spec", "spec", required=True)
-        resource = validation.obj(spec, "resource", "spec.resource", required=True)
-        node_count = resource.get("node_count", 1)
-        if isinstance(node_count, bool) or not isinstance(node_count, int) or node_count < 1:
-            raise errors.InvalidParam("spec.resource.node_count")
-        for key in ("flavor_id", "pool_id"):
-            if resource.get(key) is not None and not isinstance(resource[key], str):
-                raise errors.InvalidParam(f"spec.resource.{key}")
-        log_export = validation.obj(spec, "log_export_path", "spec.log_export_path")
-        if log_export.get("obs_url") is not None:
-            validation.obs_path(log_export["obs_url"], "spec.log_export_path.obs_url")
-        auto_stop = spec.get("auto_stop")
-        if auto_stop is not None and (
-            not isinstance(auto_stop, dict)
-            or auto_stop.get("time_unit") != "HOURS"
-            or isinstance(auto_stop.get("duration"), bool)
-            or not isinstance(auto_stop.get("duration"), int)
-            or auto_stop["duration"] < 1
-        ):
-            raise errors.InvalidParam("spec.auto_stop")
-        for i, volume in enumerate(validation.array(spec, "volumes", "spec.volumes")):
-            if not isinstance(volume, dict):
-                raise errors.InvalidParam(f"spec.volumes[{i}]")
-            obs = volume.get("obs")
-            if isinstance(obs, dict) and obs.get("obs_path") is not None:
-                validation.obs_path(obs["obs_path"], f"spec.volumes[{i}].obs.obs_path")
-
-        extra = {k: copy.deepcopy(body[k]) for k in ("endpoints", "tasks") if body.get(k) is not None}
-        return _Plan(
-            kind,
-            name,
-            description,
-            workspace_id,
-            metadata_extra,
-            dict(annotations),
-            algorithm,
-            spec,
-            resource,
-            node_count,
-            extra,
-        )
-
-    def _expand_algorithm(self, project_id: str, raw: dict[str, Any]) -> dict[str, Any]:
-        """The job's ``algorithm`` as the response shows it (2755 / 2814 / 2768 / 2769 / 2783)."""
-        if raw.get("subscription_id"):
-            raise errors.AlgorithmNotFound()  # there is no market here
-        stored: dict[str, Any] | None = None
-        if raw.get("id"):
-            if not isinstance(raw["id"], str):
-                raise errors.InvalidParam("algorithm.id")
-            stored = self._algorithms.get(project_id, raw["id"])
-        result: dict[str, Any] = {}
-        if stored is not None:
-            config = stored["job_config"]
-            result["id"] = stored["metadata"]["id"]
-            result["name"] = stored["metadata"]["name"]
-            for key in ("code_dir", "boot_file"):
-                if config.get(key):
-                    result[key] = config[key]
-            command = raw.get("command") or config.get("command")
-            if command:
-                result["command"] = command
-            result["parameters"] = _merge_parameters(
-                config.get("parameters") or [], raw.get("parameters") or [], config.get("parameters_customization")
-            )
-            result["parameters_customization"] = bool(config.get("parameters_customization"))
-            declared_inputs = {c["name"]: c for c in config.get("inputs") or []}
-            declared_outputs = {c["name"]: c for c in config.get("outputs") or []}
-        else:
-            for key in ("name", "code_dir", "boot_file", "command"):
-                if raw.get(key):
-                    result[key] = raw[key]
-            result["parameters"] = validation.parameters(raw.get("parameters") or [], "algorithm.parameters")
-            if raw.get("parameters_customization") is not None:
-                result["parameters_customization"] = bool(raw["parameters_customization"])
-            declared_inputs = {}
-            declared_outputs = {}
-        result["inputs"] = _job_channels(raw, "inputs", declared_inputs, INPUT_ROOT)
-        result["outputs"] = _job_channels(raw, "outputs", declared_outputs, OUTPUT_ROOT)
-        if stored is not None:
-            engine = stored["job_config"].get("engine") or {}
-            if engine.get("engine_id"):
-                fresh = self._catalog.find_engine(engine_id=engine["engine_id"])
-                engine = fresh or engine
-            result["engine"] = _job_engine(engine)
-        for key in (
-            "local_code_dir",
-            "working_dir",
-            "environments",
-            "policies",
-            "summary",
-            "autosearch_config_path",
-            "autosearch_framework_path",
-        ):
-            if raw.get(key) is not None:
-                result[key] = copy.deepcopy(raw[key])
-        return result
-
-    def _resolve_resource(self, plan: _Plan) -> tuple[dict[str, Any] | None, dict[str, Any]]:
-        """The flavor (2763 / 2781 / 404 2890) and the ``spec.resource`` of the response (2793)."""
-        resource = plan.resource
-        flavor_id = resource.get("flavor_id")
-        pool_id = resource.get("pool_id")
-        flavor: dict[str, Any] | None
-        if pool_id:
-            pool = self._catalog.get_pool(pool_id)
-            if pool is None:
-                raise errors.PoolNotFound(pool_id)
-            flavor = None
-            if flavor_id:
-                flavor = self._catalog.get_flavor(flavor_id) or self._catalog.pool_flavor(pool, flavor_id)
-                if flavor is None:
-                    raise errors.FlavorNotFound(flavor_id)
-            max_nodes = self._catalog.max_nodes(flavor) if flavor else int(pool.get("max_node_count", 16))
-        else:
-            if not flavor_id:
-                raise errors.InvalidParam("spec.resource.flavor_id")
-            flavor = self._catalog.get_flavor(flavor_id)
-            if flavor is None:
-                raise errors.DoNotHaveFlavor()
-            max_nodes = self._catalog.max_nodes(flavor)
-        if plan.node_count > max_nodes:
-            raise errors.FlavorOutOfRange(plan.node_count, max_nodes)
-        out: dict[str, Any] = {"policy": resource.get("policy") or "regular"}
-        if flavor is not None:
-            info = {k: v for k, v in (flavor.get("flavor_info") or {}).items() if k != "max_num"}
-            out.update(
-                flavor_id=flavor["flavor_id"],
-                flavor_name=flavor.get("flavor_name", flavor["flavor_id"]),
-                node_count=plan.node_count,
-                flavor_detail={
-                    "flavor_type": flavor.get("flavor_type", "CPU"),
-                    "billing": flavor.get("billing", {"code": flavor["flavor_id"], "unit_num": 1}),
-                    "flavor_info": info,
-                },
-            )
-        else:
-            out["node_count"] = plan.node_count
-        if pool_id:
-            out["pool_id"] = pool_id
-        for key, value in resource.items():
-            if key not in out and key not in ("flavor_id", "node_count", "pool_id"):
-                out[key] = copy.deepcopy(value)
-        return flavor, out
 
     # ================================================================================ read/modify
 
@@ -484,47 +263,13 @@ class TrainingJobService:
     # ===================================================================================== search
 
     def search(self, project_id: str, body: dict[str, Any], now_ms: int) -> dict[str, Any]:
-        offset = _body_int(body, "offset", 0, minimum=0)
-        limit = _body_int(body, "limit", MAX_LIMIT, minimum=1, maximum=MAX_LIMIT)
-        sort_by = body.get("sort_by") or "create_time"
-        if sort_by not in SEARCH_SORT_KEYS:
-            raise errors.UnsupportedSortBy()
-        order = body.get("order") or "desc"
-        if order not in ("asc", "desc"):
-            raise errors.InvalidParam("order")
-        group_by = body.get("group_by") or ""
-        workspace_id = validation.workspace_id(body.get("workspace_id"), "workspace_id")
-        predicates = _filters(body.get("filters"))
+        search = JobSearch.from_body(body)
         with self._store.transaction():
-            jobs = [Job(r) for r in self._store.list_jobs(project_id, workspace_id)]
+            jobs = [Job(r) for r in self._store.list_jobs(project_id, search.workspace_id)]
             for job in jobs:
                 self._advance(job, now_ms)
             rendered = [self._render(job, now_ms) for job in jobs]
-        matches = [doc for doc in rendered if all(p(doc) for p in predicates)]
-
-        def sort_key(doc: dict[str, Any]) -> tuple[Any, str]:
-            if sort_by == "name":
-                primary: Any = doc["metadata"]["name"]
-            elif sort_by in ("phase", "duration"):
-                primary = doc["status"][sort_by]
-            else:
-                primary = doc["metadata"]["create_time"]
-            return primary, doc["metadata"]["id"]
-
-        matches.sort(key=sort_key, reverse=order == "desc")
-        page = matches[offset * limit : offset * limit + limit]  # offset is a page index
-        return {
-            "total": len(rendered),
-            "count": len(matches),
-            "limit": limit,
-            "offset": offset,
-            "sort_by": sort_by,
-            "order": order,
-            "group_by": group_by,
-            "workspace_id": workspace_id,
-            "ai_project": "default-ai-project",
-            "items": page,
-        }
+        return search.answer(rendered)
 
     # ==================================================================== tasks, logs, metrics, events
 
@@ -589,16 +334,16 @@ class TrainingJobService:
 
     def events(self, project_id: str, job_id: str, query: Mapping[str, str], now_ms: int) -> dict[str, Any]:
         job = self._read(project_id, job_id, now_ms)
-        offset = _query_int(query, "offset", 0, minimum=0)
-        limit = _query_int(query, "limit", 50, minimum=1, maximum=100)
+        offset = validation.query_int(query, "offset", 0, minimum=0)
+        limit = validation.query_int(query, "limit", 50, minimum=1, maximum=100)
         order = query.get("order") or "desc"
         if order not in ("asc", "desc"):
             raise errors.QueryParamsError("order")
         start_raw, end_raw = query.get("start_time"), query.get("end_time")
         if bool(start_raw) != bool(end_raw):
             raise errors.QueryParamsError("start_time/end_time")
-        start = _query_int(query, "start_time", job.row.create_time, minimum=0)
-        end = _query_int(query, "end_time", now_ms, minimum=0)
+        start = validation.query_int(query, "start_time", job.row.create_time, minimum=0)
+        end = validation.query_int(query, "end_time", now_ms, minimum=0)
         level = query.get("level")
         if level and level not in EVENT_LEVELS:
             raise errors.QueryParamsError("level")
@@ -934,231 +679,3 @@ class TrainingJobService:
 
     def count_by_phase(self) -> dict[str, int]:
         return self._store.count_jobs_by_phase()
-
-
-# --- module helpers -------------------------------------------------------------------------------------
-
-
-def _job_engine(engine: dict[str, Any]) -> dict[str, Any]:
-    """An engine as a job shows it: no image_info, plus usage and support_groups."""
-    if not engine.get("engine_id"):
-        return copy.deepcopy(engine)
-    out: dict[str, Any] = {
-        "engine_id": engine["engine_id"],
-        "engine_name": engine.get("engine_name"),
-        "engine_version": engine.get("engine_version"),
-        "usage": "training",
-        "support_groups": "public",
-    }
-    if engine.get("tags"):
-        out["tags"] = copy.deepcopy(engine["tags"])
-    for key in ("v1_compatible", "run_user", "image_url", "install_sys_packages"):
-        if key in engine:
-            out[key] = engine[key]
-    return out
-
-
-def _merge_parameters(declared: list[dict[str, Any]], overrides: list[Any], customizable: Any) -> list[dict[str, Any]]:
-    """The algorithm's parameters with the job's values (2767 / 2768 / 2769 / 2814)."""
-    merged = copy.deepcopy(declared)
-    by_name = {p["name"]: p for p in merged}
-    seen: set[str] = set()
-    for i, item in enumerate(overrides):
-        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
-            raise errors.InvalidParam(f"algorithm.parameters[{i}].name")
-        name = item["name"]
-        if name in seen:
-            raise errors.ParameterKeyRepeat()
-        seen.add(name)
-        target = by_name.get(name)
-        if target is None:
-            if not customizable:
-                raise errors.AlgorithmNotMatch(f"parameters.{name}")
-            extra = validation.parameters([item], f"algorithm.parameters[{i}]")[0]
-            merged.append(extra)
-            by_name[name] = extra
-            continue
-        value = item.get("value", target["value"])
-        if isinstance(value, bool):
-            value = "true" if value else "false"
-        elif isinstance(value, int | float):
-            value = str(value)
-        if not isinstance(value, str):
-            raise errors.InvalidParam(f"algorithm.parameters[{i}].value")
-        if value != target["value"] and not target["constraint"].get("editable", True):
-            raise errors.AlgorithmNotMatch(f"parameters.{name}")
-        if value != "":
-            validation.check_value(value, target["constraint"])
-        target["value"] = value
-    return merged
-
-
-def _check_channels(algorithm: dict[str, Any], kind: str) -> None:
-    names: set[str] = set()
-    for i, item in enumerate(validation.array(algorithm, kind, f"algorithm.{kind}")):
-        where = f"algorithm.{kind}[{i}]"
-        if not isinstance(item, dict):
-            raise errors.InvalidParam(where)
-        name = item.get("name")
-        if not isinstance(name, str) or not name:
-            raise errors.InvalidParam(f"{where}.name")
-        if name in names:
-            raise errors.InputsOutputsMessageError()
-        names.add(name)
-        remote = item.get("remote")
-        if not isinstance(remote, dict):
-            raise errors.InvalidParam(f"{where}.remote")
-        obs = remote.get("obs")
-        dataset = remote.get("dataset")
-        if isinstance(obs, dict):
-            validation.obs_path(obs.get("obs_url"), f"{where}.remote.obs.obs_url")
-        elif kind == "inputs" and isinstance(dataset, dict):
-            if not isinstance(dataset.get("id"), str) or not isinstance(dataset.get("version_id"), str):
-                raise errors.InvalidParam(f"{where}.remote.dataset")
-            raise errors.DatasetNotFound(dataset["id"])  # no datasets exist locally
-        else:
-            raise errors.InvalidParam(f"{where}.remote")
-        if item.get("access_method") not in (None, "parameter", "env"):
-            raise errors.InvalidParam(f"{where}.access_method")
-        if item.get("local_dir") is not None and (
-            not isinstance(item["local_dir"], str) or not item["local_dir"].startswith("/")
-        ):
-            raise errors.InvalidParam(f"{where}.local_dir")
-
-
-def _job_channels(
-    raw: dict[str, Any], kind: str, declared: dict[str, dict[str, Any]], root: str
-) -> list[dict[str, Any]]:
-    result = []
-    for item in raw.get(kind) or []:
-        name = item["name"]
-        if declared and name not in declared:
-            raise errors.AlgorithmNotMatch(f"{kind}.{name}")
-        base = declared.get(name, {})
-        channel: dict[str, Any] = {
-            "name": name,
-            "description": item.get("description") or base.get("description") or "",
-            "local_dir": item.get("local_dir") or f"{root}/{name}_0",
-            "remote": copy.deepcopy(item["remote"]),
-        }
-        access = item.get("access_method") or base.get("access_method")
-        if access:
-            channel["access_method"] = access
-        if kind == "outputs":
-            channel["mode"] = item.get("mode") or "upload_periodically"
-            channel["period"] = item.get("period") or 30
-        result.append(channel)
-    return result
-
-
-def _check_environments(value: Any) -> None:
-    """At most 100 pairs, key ``^[A-Za-z_][A-Za-z0-9_]*$`` of <= 8192 chars, value <= 4096, no ``$``."""
-    if value is None:
-        return
-    where = "algorithm.environments"
-    if not isinstance(value, dict) or len(value) > 100:
-        raise errors.InvalidParam(where)
-    for key, text in value.items():
-        if not isinstance(key, str) or len(key) > 8192 or not validation.ENV_KEY.match(key):
-            raise errors.InvalidParam(f"{where}.{key}")
-        if not isinstance(text, str) or len(text) > 4096 or "$" in text:
-            raise errors.InvalidParam(f"{where}.{key}")
-
-
-def _check_local_dirs(algorithm: dict[str, Any]) -> None:
-    local_code_dir = algorithm.get("local_code_dir")
-    if local_code_dir is not None:
-        if not isinstance(local_code_dir, str):
-            raise errors.InvalidLocalCodeDir("not a string")
-        path = local_code_dir.rstrip("/")
-        reserved = ("/home/ma-user/modelarts", "/home/ma-user/modelarts-dev", "/home/ma-user/infer")
-        if not path.startswith("/home/") or path == "/home/ma-user":
-            raise errors.InvalidLocalCodeDir("it must be a folder under /home other than /home/ma-user")
-        if any(path == r or path.startswith(r + "/") for r in reserved):
-            raise errors.InvalidLocalCodeDir("it must not be a reserved ModelArts folder")
-    working_dir = algorithm.get("working_dir")
-    if working_dir is not None and (not isinstance(working_dir, str) or not working_dir.startswith("/")):
-        raise errors.InvalidWorkingDir("it must be an absolute path")
-
-
-def _filters(raw: Any) -> list[Callable[[dict[str, Any]], bool]]:
-    """Search filters as predicates over rendered jobs (2807 / 2808 / 2809)."""
-    if raw is None:
-        return []
-    if not isinstance(raw, list) or len(raw) > 20:
-        raise errors.InvalidParam("filters")
-    predicates: list[Callable[[dict[str, Any]], bool]] = []
-    for item in raw:
-        if not isinstance(item, dict):
-            raise errors.InvalidParam("filters")
-        key, operator, values = item.get("key"), item.get("operator"), item.get("value")
-        if not isinstance(key, str) or key not in SEARCH_FILTERS:
-            raise errors.UnsupportedConditionKey(str(key))
-        if operator not in SEARCH_FILTERS[key]:
-            raise errors.UnsupportedConditionOperator(str(operator))
-        if (
-            not isinstance(values, list)
-            or not values
-            or len(values) > 10
-            or not all(isinstance(v, str) for v in values)
-        ):
-            raise errors.UnsupportedConditionValue(str(values))
-        predicates.append(_predicate(key, operator, values))
-    return predicates
-
-
-def _predicate(key: str, operator: str, values: list[str]) -> Callable[[dict[str, Any]], bool]:
-    def field_of(doc: dict[str, Any]) -> Any:
-        if key == "name":
-            return doc["metadata"]["name"]
-        if key == "algorithm_name":
-            return doc.get("algorithm", {}).get("name") or ""
-        if key == "phase":
-            return doc["status"]["phase"]
-        if key == "kind":
-            return doc["kind"]
-        return doc["metadata"]["create_time"]
-
-    if operator == "like":
-        needles = [v.lower() for v in values]
-        return lambda doc: any(n in str(field_of(doc)).lower() for n in needles)
-    if operator == "between":
-        try:
-            low, high = (int(v) for v in values)
-        except ValueError:
-            raise errors.UnsupportedConditionValue(",".join(values)) from None
-        return lambda doc: low <= int(field_of(doc)) <= high
-    if key == "phase":
-        known = {str(p) for p in Phase}
-        bad = [v for v in values if v not in known]
-        if bad:
-            raise errors.UnsupportedConditionValue(",".join(bad))
-    if operator == "not":
-        return lambda doc: field_of(doc) not in values
-    return lambda doc: field_of(doc) in values
-
-
-def _body_int(body: dict[str, Any], key: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
-    value = body.get(key)
-    if value is None:
-        return default
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise errors.InvalidParam(key)
-    if value < minimum or (maximum is not None and value > maximum):
-        raise errors.InvalidParam(key)
-    return value
-
-
-def _query_int(query: Mapping[str, str], key: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
-    raw = query.get(key)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise errors.QueryParamsError(key) from None
-    if value < minimum or (maximum is not None and value > maximum):
-        raise errors.QueryParamsError(key)
-    return value

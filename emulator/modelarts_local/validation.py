@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from . import errors
@@ -217,3 +218,21 @@ def check_value(value: str, constraint: dict[str, Any]) -> None:
             raise errors.DefaultValueIsNotInRange()
     elif value not in valid_range:
         raise errors.DefaultValueIsNotInRange()
+
+
+MAX_PAGE_LIMIT = 50
+"""The largest page the list and search calls return (``limit``)."""
+
+
+def query_int(query: Mapping[str, str], key: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
+    """An integer query parameter within its bounds (absent or empty: ``default``), else ModelArts.2764."""
+    raw = query.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise errors.QueryParamsError(key) from None
+    if value < minimum or (maximum is not None and value > maximum):
+        raise errors.QueryParamsError(key)
+    return value
