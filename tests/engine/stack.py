@@ -8,6 +8,9 @@ from typing import Any
 
 from modelarts_pulumi.client import ModelArtsClient
 from modelarts_pulumi.errors import ModelArtsApiError
+from modelarts_pulumi.inputs import AlgorithmInputs, TrainingJobInputs
+from modelarts_pulumi.providers.algorithm import to_request as algorithm_request
+from modelarts_pulumi.providers.job_mapping import to_request as job_request
 from modelarts_pulumi.settings import Settings
 from tests.support.pulumi_cli import PulumiProject, require_pulumi_cli
 
@@ -26,6 +29,17 @@ def server_settings(server: Any) -> dict[str, str]:
 
 def server_client(server: Any) -> ModelArtsClient:
     return ModelArtsClient(Settings.from_config(server_settings(server), env={}))
+
+
+def console_objects(server: Any, algorithm: dict[str, Any], job: dict[str, Any]) -> tuple[str, str]:
+    """An algorithm and a job using it, made behind Pulumi's back (as in the console), from input-shaped
+    dicts; returns their IDs."""
+    client = server_client(server)
+    made = client.create_algorithm(algorithm_request(AlgorithmInputs.model_validate(algorithm)))
+    run = client.create_training_job(
+        job_request(TrainingJobInputs.model_validate({**job, "algorithm_id": made.metadata.id}))
+    )
+    return made.metadata.id, run.metadata.id
 
 
 def job_gone(server: Any, job_id: str) -> bool:

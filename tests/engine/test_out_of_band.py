@@ -11,10 +11,9 @@ from typing import Any
 import pytest
 
 from modelarts_pulumi.errors import ModelArtsApiError
-from modelarts_pulumi.inputs import AlgorithmInputs, TrainingJobInputs
+from modelarts_pulumi.inputs import AlgorithmInputs
 from modelarts_pulumi.providers.algorithm import to_request as algorithm_request
-from modelarts_pulumi.providers.job_mapping import to_request as job_request
-from tests.engine.stack import job_gone, make_project, server_client, server_counts, steps
+from tests.engine.stack import console_objects, job_gone, make_project, server_client, server_counts, steps
 from tests.support import server as server_support
 from tests.support.pulumi_cli import PulumiProject
 
@@ -206,32 +205,16 @@ def test_a_job_that_failed_since_the_last_run_is_reported_and_not_rerun_until_tr
 
 def _console_objects(server: Any, name: str) -> tuple[str, str]:
     """An algorithm and a job made behind Pulumi's back; the algorithm differs from the program's spec."""
-    client = server_client(server)
-    algorithm = client.create_algorithm(
-        algorithm_request(
-            AlgorithmInputs.model_validate(
-                {
-                    "name": f"{name}-algo",
-                    "description": "made in the console",
-                    "parameters": [{"name": "epochs", "value": "5", "type": "Integer"}],
-                    **SPEC,
-                }
-            )
-        )
+    return console_objects(
+        server,
+        {
+            "name": f"{name}-algo",
+            "description": "made in the console",
+            "parameters": [{"name": "epochs", "value": "5", "type": "Integer"}],
+            **SPEC,
+        },
+        {"name": f"{name}-job", "flavor_id": "modelarts.vm.cpu.8u", "hyperparameters": {"epochs": "5"}},
     )
-    job = client.create_training_job(
-        job_request(
-            TrainingJobInputs.model_validate(
-                {
-                    "name": f"{name}-job",
-                    "algorithm_id": algorithm.metadata.id,
-                    "flavor_id": "modelarts.vm.cpu.8u",
-                    "hyperparameters": {"epochs": "5"},
-                }
-            )
-        )
-    )
-    return algorithm.metadata.id, job.metadata.id
 
 
 def test_adopt_takes_over_existing_objects_without_creating_and_destroy_deletes_them(

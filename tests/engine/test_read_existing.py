@@ -9,10 +9,7 @@ from typing import Any
 
 import pytest
 
-from modelarts_pulumi.inputs import AlgorithmInputs, TrainingJobInputs
-from modelarts_pulumi.providers.algorithm import to_request as algorithm_request
-from modelarts_pulumi.providers.job_mapping import to_request as job_request
-from tests.engine.stack import make_project, server_client, server_counts
+from tests.engine.stack import console_objects, make_project, server_client, server_counts
 
 pytestmark = pytest.mark.pulumi_cli
 
@@ -45,36 +42,22 @@ pulumi.export("phase", job.apply(lambda j: j["status"]["phase"]))
 """
 
 
-def console_objects(server: Any, name: str) -> tuple[str, str]:
+def make_in_console(server: Any, name: str) -> tuple[str, str]:
     """An algorithm and a job made in the console (directly through the API), outside any stack."""
-    client = server_client(server)
-    algorithm = client.create_algorithm(
-        algorithm_request(
-            AlgorithmInputs.model_validate(
-                {
-                    "name": f"{name}-algo",
-                    "code_dir": "/read-bucket/code/",
-                    "boot_file": "/read-bucket/code/train.py",
-                    "engine_name": "PyTorch",
-                    "engine_version": "pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64",
-                }
-            )
-        )
-    )
-    job = client.create_training_job(
-        job_request(
-            TrainingJobInputs.model_validate(
-                {"name": f"{name}-job", "algorithm_id": algorithm.metadata.id, "flavor_id": "modelarts.vm.cpu.8u"}
-            )
-        )
-    )
-    return algorithm.metadata.id, job.metadata.id
+    algorithm = {
+        "name": f"{name}-algo",
+        "code_dir": "/read-bucket/code/",
+        "boot_file": "/read-bucket/code/train.py",
+        "engine_name": "PyTorch",
+        "engine_version": "pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64",
+    }
+    return console_objects(server, algorithm, {"name": f"{name}-job", "flavor_id": "modelarts.vm.cpu.8u"})
 
 
 def test_get_and_lookup_read_existing_objects_and_destroy_leaves_them_alone(
     tmp_path: Path, local_modelarts: Any
 ) -> None:
-    algorithm_id, job_id = console_objects(local_modelarts, "read")
+    algorithm_id, job_id = make_in_console(local_modelarts, "read")
     project = make_project(
         tmp_path / "p", local_modelarts, PROGRAM, config={"algorithmId": algorithm_id, "jobId": job_id}
     )
@@ -141,7 +124,7 @@ def test_reading_an_id_that_does_not_exist_fails_naming_it(
 def test_lookup_of_a_job_stays_unknown_in_a_preview_without_credentials(
     tmp_path: Path, local_modelarts: Any
 ) -> None:
-    _, job_id = console_objects(local_modelarts, "offline")
+    _, job_id = make_in_console(local_modelarts, "offline")
     project = make_project(
         tmp_path / "p", local_modelarts, LOOKUP_ONLY_PROGRAM, config={"jobId": job_id}, credentials=False
     )
