@@ -21,6 +21,7 @@ import binascii
 import hashlib
 import re
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -73,12 +74,17 @@ class Recorded:
 
 @dataclass
 class Fault:
-    """Answer the next ``times`` requests that match with ``status`` (or drop the connection: status 0)."""
+    """For the next ``times`` requests that match: answer ``status`` instead (0: drop the connection unanswered);
+    with ``after``, do the work first and then drop the answer (the client never learns it succeeded);
+    ``delay`` seconds of silence come first either way; ``truncate`` cuts a successful body short."""
 
     match: Callable[[str, str], bool]  # (method, raw target) -> bool
     status: int = 503
     times: int = 1
     code: str = "ServiceUnavailable"
+    after: bool = False
+    delay: float = 0.0
+    truncate: int | None = None  # send the answer's headers and only this many body bytes, then drop
 
 
 class ObsFailure(Exception):
@@ -118,7 +124,7 @@ class FakeObs:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -181,6 +187,7 @@ def _query(raw: str) -> dict[str, str | None]:
 class _Handler(BaseHTTPRequestHandler):
     obs: FakeObs
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as two writes; do not wait for an ACK between
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         return
@@ -224,10 +231,17 @@ class _Handler(BaseHTTPRequestHandler):
             self.obs.requests.append(record)
         self.request_id = uuid.uuid4().hex.upper()
         fault = self.obs.take_fault(self.command, self.path)
-        if fault is not None:
+        self.drop_answer = False
+        self.truncate: int | None = None
+        if fault is not None and fault.truncate is not None:
+            self.truncate, fault = fault.truncate, None
+        if fault is not None and fault.delay:
+            time.sleep(fault.delay)
+        if fault is not None and fault.after:
+            self.drop_answer = True
+        elif fault is not None:
             if fault.status == 0:
-                self.close_connection = True
-                self.connection.shutdown(2)  # nothing answered: the client sees the connection drop
+                self._drop()  # nothing answered: the client sees the connection drop
                 return
             record.status = fault.status
             self._error(ObsFailure(fault.status, fault.code, "injected fault"), f"/{self.path}")
@@ -315,7 +329,14 @@ class _Handler(BaseHTTPRequestHandler):
             )
         return style, expected["CanonicalString"]
 
+    def _drop(self) -> None:
+        self.close_connection = True
+        self.connection.shutdown(2)
+
     def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        if self.drop_answer:
+            self._drop()
+            return
         self.send_response(status)
         self.send_header("x-obs-request-id", self.request_id)
         self.send_header("x-obs-id-2", "fake" + self.request_id[:16])
@@ -324,9 +345,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         if body and not any(name.lower() == "content-type" for name in headers or {}):
             self.send_header("Content-Type", "application/xml")
-        self.send_header("Content-Length", str(len(body)))
+        if not any(name.lower() == "content-length" for name in headers or {}):
+            self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if self.command != "HEAD":
+            if self.truncate is not None and status < 300:
+                self.wfile.write(body[: self.truncate])
+                self.wfile.flush()
+                self._drop()
+                return
             self.wfile.write(body)
 
     def _error(self, failure: ObsFailure, resource: str) -> None:
@@ -427,13 +454,8 @@ class _Handler(BaseHTTPRequestHandler):
             raise ObsFailure(404, "NoSuchKey", "The specified key does not exist.")
         obj = found
         if method == "HEAD":
-            headers = self._object_headers(obj)
-            self.send_response(200)
-            self.send_header("x-obs-request-id", self.request_id)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(obj.data)))
-            self.end_headers()
+            headers = {**self._object_headers(obj), "Content-Length": str(len(obj.data))}
+            self._send(200, b"", headers)
             return 200
         if method == "GET":
             if_match = self.headers.get("If-Match")
