@@ -112,6 +112,9 @@ class FakeObs:
         self.faults: list[Fault] = []
         self.clock = clock or (lambda: datetime.now(UTC).timestamp())
         self.lock = threading.Lock()
+        self.in_flight = 0
+        self.max_in_flight = 0  # the most requests handled at once: tests read it to check parallelism
+        self.latency = 0.0  # seconds every request waits before it is handled
         self._server: ThreadingHTTPServer | None = None
 
     # --- lifecycle ----------------------------------------------------------------------------------------
@@ -224,6 +227,18 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _handle(self) -> None:
+        with self.obs.lock:
+            self.obs.in_flight += 1
+            self.obs.max_in_flight = max(self.obs.max_in_flight, self.obs.in_flight)
+        try:
+            self._handle_counted()
+        finally:
+            with self.obs.lock:
+                self.obs.in_flight -= 1
+
+    def _handle_counted(self) -> None:
+        if self.obs.latency:
+            time.sleep(self.obs.latency)
         body = self._read_body()
         host = self.headers.get("Host", "")
         record = Recorded(self.command, self.path, host, dict(self.headers.items()), body, "", "")

@@ -54,6 +54,7 @@ MIN_PART_SIZE = 100 * 1024  # OBS: every part but the last is at least 100 KiB
 MAX_PART_SIZE = 5 * 1024 * MIB
 MAX_PARTS = 10000
 _READ_CHUNK = MIB
+_DOWNLOAD_CHUNK = 64 * 1024  # the SDK's read size; a cut-off body loses at most this much to a resume
 
 
 class TransferError(ModelArtsError):
@@ -360,7 +361,7 @@ def _download_one(client: ObsClient, bucket: str, obj: ObjectSummary, target: Pa
                             handle.seek(0)
                             handle.truncate()
                             md5, written = hashlib.md5(), 0
-                        for chunk in response.iter_content(_READ_CHUNK):
+                        for chunk in response.iter_content(_DOWNLOAD_CHUNK):
                             handle.write(chunk)
                             md5.update(chunk)
                             written += len(chunk)
