@@ -20,6 +20,7 @@ import base64
 import binascii
 import hashlib
 import re
+import ssl
 import threading
 import time
 import uuid
@@ -116,16 +117,21 @@ class FakeObs:
         self.max_in_flight = 0  # the most requests handled at once: tests read it to check parallelism
         self.latency = 0.0  # seconds every request waits before it is handled
         self._server: ThreadingHTTPServer | None = None
+        self.scheme = "http"
 
     # --- lifecycle ----------------------------------------------------------------------------------------
 
-    def start(self) -> FakeObs:
+    def start(self, *, tls: ssl.SSLContext | None = None) -> FakeObs:
+        """Serve on a free port of 127.0.0.1; with ``tls`` (a server context), HTTPS."""
         fake = self
 
         class Handler(_Handler):
             obs = fake
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+            self.scheme = "https"
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
@@ -143,12 +149,12 @@ class FakeObs:
     @property
     def url(self) -> str:
         """Path-style endpoint (IP literal): the SDK and our client sign V2 here."""
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     @property
     def vhost_url(self) -> str:
         """Virtual-host endpoint: needs ``*.obs.local.test`` resolving to 127.0.0.1 (see conftest)."""
-        return f"http://{self.base_host}:{self.port}"
+        return f"{self.scheme}://{self.base_host}:{self.port}"
 
     def inject(self, fault: Fault) -> None:
         with self.lock:
