@@ -247,7 +247,7 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(self.obs.latency)
         body = self._read_body()
         host = self.headers.get("Host", "")
-        record = Recorded(self.command, self.path, host, dict(self.headers.items()), body, "", "")
+        record = self.record = Recorded(self.command, self.path, host, dict(self.headers.items()), body, "", "")
         with self.obs.lock:
             self.obs.requests.append(record)
         self.request_id = uuid.uuid4().hex.upper()
@@ -264,7 +264,6 @@ class _Handler(BaseHTTPRequestHandler):
             if fault.status == 0:
                 self._drop()  # nothing answered: the client sees the connection drop
                 return
-            record.status = fault.status
             self._error(ObsFailure(fault.status, fault.code, "injected fault"), f"/{self.path}")
             return
         path, _, raw_query = self.path.partition("?")
@@ -274,13 +273,10 @@ class _Handler(BaseHTTPRequestHandler):
             query = _query(raw_query)
             if self.command == "HEAD" and "apiversion" in query and not key:
                 self._send(200, b"", {"x-obs-api": "3.0"})  # the SDK's unsigned negotiation probe
-                record.status = 200
                 return
             record.style, record.signed = self._authenticate(bucket, key, query, record)
-            status = self._dispatch(bucket, key, query, body)
-            record.status = status
+            self._dispatch(bucket, key, query, body)
         except ObsFailure as failure:
-            record.status = failure.status
             self._error(failure, resource)
 
     def _address(self, host: str, path: str) -> tuple[str | None, str | None]:
@@ -355,6 +351,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.connection.shutdown(2)
 
     def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.record.status = status  # before the answer leaves: the client may read the record right after
         if self.drop_answer:
             self._drop()
             return

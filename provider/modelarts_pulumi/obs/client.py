@@ -102,8 +102,13 @@ def _metadata_of(headers: Mapping[str, str]) -> dict[str, str]:
     return found
 
 
+# Python's built-in table only (not the machine's /etc/mime.types), so a key gets the same type everywhere.
+# The SDK guesses too, from its own shorter table (const.MIME_TYPES); no signature depends on the choice.
+_CONTENT_TYPES = mimetypes.MimeTypes()
+
+
 def _guess_content_type(key: str) -> str | None:
-    return mimetypes.guess_type(key, strict=False)[0]
+    return _CONTENT_TYPES.guess_type(key, strict=False)[0]
 
 
 class ObsClient:
