@@ -323,7 +323,7 @@ class _Handler(BaseHTTPRequestHandler):
         now = self.obs.clock()
         if expires is not None:
             if not expires.isdigit() or int(expires) < now:
-                raise ObsFailure(403, "AccessDenied", "Request has expired.")
+                raise ObsFailure(403, "RequestTimeTooSkewed", "Request has expired.")
         else:
             lowered = {k.lower(): v for k, v in headers.items()}
             date_text = lowered.get(prefix + "date") or lowered.get("date")
