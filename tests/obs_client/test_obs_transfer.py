@@ -123,7 +123,9 @@ def test_a_failure_aborts_open_uploads_and_names_the_file(
     assert sorted(report.transferred) == ["p/data/train.bin", "p/data/weights é.bin"]
 
 
-def test_an_unreadable_file_fails_the_upload_naming_it(client_factory: Callable[..., ObsClient], tmp_path: Path):
+def test_an_unreadable_file_fails_the_upload_naming_it(
+    client_factory: Callable[..., ObsClient], fake_obs: FakeObs, tmp_path: Path
+):
     client = client_factory("v2")
     (tmp_path / "ok.txt").write_text("fine")
     (tmp_path / "not-a-file").mkdir()
@@ -131,8 +133,12 @@ def test_an_unreadable_file_fails_the_upload_naming_it(client_factory: Callable[
     with pytest.raises(TransferError) as info:
         upload_files(client, "bkt", items)
     assert str(info.value).startswith(f"cannot read {tmp_path / 'not-a-file'}")
+    (tmp_path / "big.bin").write_bytes(b"b" * 300 * KIB)
+    gone = [UploadItem(tmp_path / "big.bin", "a/big.bin"), UploadItem(tmp_path / "gone.txt", "a/gone.txt")]
+    fake_obs.requests.clear()
     with pytest.raises(TransferError, match=r"cannot read .*gone\.txt"):
-        upload_files(client, "bkt", [UploadItem(tmp_path / "gone.txt", "a/gone.txt")])
+        upload_files(client, "bkt", gone, config=SMALL_PARTS)
+    assert writes(fake_obs) == []  # a missing file is found before anything is sent
 
 
 def test_a_missing_bucket_and_duplicate_keys_are_clear_errors(client: ObsClient, tmp_path: Path):

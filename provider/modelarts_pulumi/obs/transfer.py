@@ -178,13 +178,15 @@ class _Uploader:
         self.pending[self.pool.submit(task)] = (item, then)
 
     def run(self, items: list[UploadItem]) -> TransferReport:
-        for item in items:
+        sizes = []
+        for item in items:  # every file is looked at before anything is sent
             try:
-                size = item.path.stat().st_size
+                sizes.append(item.path.stat().st_size)
             except OSError as exc:
                 raise TransferError(
                     f"cannot read {item.path}: {exc.strerror or exc}", path=item.path, key=item.key
                 ) from exc
+        for item, size in zip(items, sizes, strict=True):
             if size > self.config.multipart_threshold:
                 self.submit(item, partial(self._start_multipart, item), self._after_start)
             else:
