@@ -18,7 +18,6 @@ Connection failures (nothing sent) and 429 (refused before any work) are retried
 
 from __future__ import annotations
 
-import hashlib
 import mimetypes
 import re
 import time
@@ -398,8 +397,4 @@ class ObsClient:
         self.close()
 
 
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-__all__ = ["CONTENT_SHA256", "MAX_DELETE_KEYS", "ObjectInfo", "ObsClient", "PutResult", "sha256_hex"]
+__all__ = ["CONTENT_SHA256", "MAX_DELETE_KEYS", "ObjectInfo", "ObsClient", "PutResult"]

@@ -208,10 +208,6 @@ class ObsTransport:
             secrets=credentials.secrets(),
         )
 
-    def retried(self, response: requests.Response) -> bool:
-        """True when the answer came after at least one retry (the first attempt may have done the work)."""
-        return bool(getattr(getattr(response.raw, "retries", None), "history", ()))
-
     def presigned_url(
         self,
         method: str,
