@@ -12,7 +12,7 @@ from typing import Any
 
 import requests
 
-from .errors import ModelArtsApiError
+from .errors import api_error_from_response
 from .http import ApiSession
 from .settings import Settings
 from .wire import (
@@ -53,14 +53,15 @@ class ModelArtsClient:
     def _path(self, suffix: str) -> str:
         return f"/v2/{self.api.project_id}{suffix}"
 
-    def _json(self, method: str, suffix: str, *, not_ready: str | None = None, **kwargs: Any) -> Any:
+    def _json(self, method: str, suffix: str, **kwargs: Any) -> Any:
+        """The answer's document. An answer without one (the 204 by which the service says "not ready yet",
+        whose code HTTP clients never see) raises an error that ``is_not_ready``."""
         response = self.api.request(method, self._path(suffix), **kwargs)
-        if response.status_code == 204 and not_ready:
-            # The service answers "not ready yet" (logs, metrics) with a 204, whose body HTTP clients drop.
-            raise ModelArtsApiError(
-                204, not_ready, "not ready yet", response.headers.get("X-Request-Id"), method=method, url=suffix
+        if not response.content:
+            raise api_error_from_response(
+                response.status_code, "", response.headers, method=method, url=response.request.url or suffix
             )
-        return response.json() if response.content else None
+        return response.json()
 
     # --- catalog -----------------------------------------------------------------------------------
 
@@ -173,10 +174,7 @@ class ModelArtsClient:
         """A temporary (pre-signed) URL of the task's log: a preview URL, or a download URL."""
         content_type = "application/octet-stream" if download else "text/plain"
         data = self._json(
-            "GET",
-            f"/training-jobs/{job_id}/tasks/{task}/logs/url",
-            not_ready="ModelArts.2776",
-            headers={"Content-Type": content_type},
+            "GET", f"/training-jobs/{job_id}/tasks/{task}/logs/url", headers={"Content-Type": content_type}
         )
         return LogUrl.model_validate(data).obs_url
 
@@ -186,9 +184,7 @@ class ModelArtsClient:
 
     def get_metrics(self, job_id: str, task: str) -> Metrics:
         """The task's runtime metrics: one averaged sample per minute, ``-1`` where there is no data."""
-        return Metrics.model_validate(
-            self._json("GET", f"/training-jobs/{job_id}/metrics/{task}", not_ready="ModelArts.2777")
-        )
+        return Metrics.model_validate(self._json("GET", f"/training-jobs/{job_id}/metrics/{task}"))
 
     def list_events(self, job_id: str, *, limit: int = 100) -> JobEvents:
         return JobEvents.model_validate(self._json("GET", f"/training-jobs/{job_id}/events", params={"limit": limit}))

@@ -1,10 +1,15 @@
-"""The client's error vocabulary: a config error, an API error, and a transport error (no HTTP answer).
+"""The client's error vocabulary: a config error, an API error, and a transport error (no HTTP answer), and
+what each failure means: gone, not ready, throttled, transient, maybe processed.
 
 Error bodies are parsed as the official SDK does (``huaweicloudsdkcore.exceptions.exception_handler``):
 ``error_code``/``error_msg``, then ``errorCode``/``errorMsg``, then ``code``/``message``, recursing into
 nested objects such as the IAM shape ``{"error": {"code": 401, "message": "..."}}``; the HTTP status is the
-fallback code.
+fallback code. A 204 carries its code in the ``X-Error-Code`` header (the local ModelArts: HTTP forbids a body
+on a 204, so the "not ready" body the documentation shows never reaches a client).
 No message ever contains a header, a token or a key.
+
+What a caller does about a failure (send again, look up, give up) is decided in
+:mod:`~modelarts_pulumi.retry_policy`, from the classification here.
 """
 
 from __future__ import annotations
@@ -19,6 +24,27 @@ NOT_FOUND_CODES = frozenset({"ModelArts.2755", "ModelArts.2775"})
 
 NOT_A_MISSING_RESOURCE_CODES = frozenset({"ModelArts.2786", "ModelArts.2836"})
 """404 codes that say nothing about the resource (token/project mismatch, unknown route)."""
+
+NOT_READY_CODES = frozenset({"ModelArts.2776", "ModelArts.2777"})
+"""The task's log (2776) or metrics (2777) do not exist yet; sent with HTTP 204."""
+
+DUPLICATE_NAME_CODES = frozenset({"ModelArts.2821", "ModelArts.2751"})
+"""An algorithm (2821) or training job (2751) of that name exists already."""
+
+NOT_STOPPABLE_CODES = frozenset({"ModelArts.2796", "ModelArts.2878"})
+"""The job left the phases in which it can be terminated."""
+
+THROTTLED_STATUS = 429
+"""Throttled: refused before the service did anything (gateway APIGW.0308, service ModelArts.2799)."""
+
+SERVER_ERROR_STATUSES = frozenset({500, 502, 503, 504})
+"""Server errors worth asking again: the service (or the gateway in front of it) may be fine a moment later."""
+
+NO_ANSWER = 0
+"""The ``status`` of a call that got no HTTP answer at all."""
+
+ERROR_CODE_HEADER = "X-Error-Code"
+ERROR_MESSAGE_HEADER = "X-Error-Message"
 
 _MAX_MESSAGE = 2000  # an HTML error page can be large; keep messages readable
 
@@ -59,14 +85,39 @@ class ModelArtsApiError(ModelArtsError):
 
     @property
     def is_not_found(self) -> bool:
-        """True when the addressed algorithm or training job does not exist (ModelArts says so with a 400)."""
+        """Gone: the addressed algorithm or training job does not exist (ModelArts says so with a 400)."""
         if self.status == 400:
             return self.error_code in NOT_FOUND_CODES
         return self.status == 404 and self.error_code not in NOT_A_MISSING_RESOURCE_CODES
 
     @property
+    def is_not_ready(self) -> bool:
+        """Not ready: the log or metrics of a task do not exist yet (a 204, with or without its code)."""
+        return self.status == 204 or self.error_code in NOT_READY_CODES
+
+    @property
     def is_throttled(self) -> bool:
-        return self.status == 429
+        return self.status == THROTTLED_STATUS
+
+    @property
+    def is_transient(self) -> bool:
+        """Worth asking again later: throttled, a server error, or no answer at all."""
+        return self.status in (NO_ANSWER, THROTTLED_STATUS) or self.status in SERVER_ERROR_STATUSES
+
+    @property
+    def maybe_processed(self) -> bool:
+        """The service may have done the work although the call failed: after a server error (the service failed
+        after committing, or the gateway gave up waiting for it). A call that is not idempotent, such as a create,
+        must then be checked by a lookup before it is sent again. Never after a 4xx: the service refused it."""
+        return self.status in SERVER_ERROR_STATUSES
+
+    @property
+    def is_duplicate_name(self) -> bool:
+        return self.error_code in DUPLICATE_NAME_CODES
+
+    @property
+    def is_not_stoppable(self) -> bool:
+        return self.error_code in NOT_STOPPABLE_CODES
 
     @property
     def is_auth_error(self) -> bool:
@@ -95,12 +146,16 @@ class ModelArtsTransportError(ModelArtsApiError):
 
     It is a :class:`ModelArtsApiError` with ``status`` 0 so that "every failure is a ModelArtsApiError" holds.
     ``maybe_processed`` is True when the request may have reached the service (read timeout, connection
-    dropped after sending): a non-idempotent call such as a create must then be checked by a lookup.
+    dropped after sending), False when it never left (connection refused, DNS, TLS).
     """
 
     def __init__(self, error_code: str, error_msg: str, *, method: str, url: str, maybe_processed: bool) -> None:
-        self.maybe_processed = maybe_processed
-        super().__init__(0, error_code, error_msg, None, method=method, url=url)
+        self.request_sent = maybe_processed
+        super().__init__(NO_ANSWER, error_code, error_msg, None, method=method, url=url)
+
+    @property
+    def maybe_processed(self) -> bool:
+        return self.request_sent
 
 
 def _rebuild(cls: type[ModelArtsApiError], state: dict[str, Any]) -> ModelArtsApiError:
@@ -142,8 +197,11 @@ def api_error_from_response(
     method: str,
     url: str,
 ) -> ModelArtsApiError:
-    """The error for an answer: service code and text from the body, else the status and the raw text."""
+    """The error for an answer: service code and text from the body (or, for a bodiless 204, from the
+    ``X-Error-Code`` header), else the status and the raw text."""
     code, msg = parse_error_body(body)
+    if code is None and headers.get(ERROR_CODE_HEADER):
+        code, msg = headers.get(ERROR_CODE_HEADER), headers.get(ERROR_MESSAGE_HEADER) or msg
     request_id = headers.get("X-Request-Id") or headers.get("x-request-id")
     if not msg:
         msg = body.strip()

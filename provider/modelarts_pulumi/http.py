@@ -1,29 +1,25 @@
 """The HTTP transport: one method builds the URL, authenticates, retries and maps errors.
 
 Retries are urllib3's :class:`~urllib3.util.Retry` (mounted through a requests ``HTTPAdapter``), not a loop of
-ours. :class:`BudgetRetry` adds three small things to it:
+ours, and *whether* to retry is :mod:`~modelarts_pulumi.retry_policy`'s decision. :class:`BudgetRetry` plugs
+that policy into urllib3 and adds:
 
 - a time budget per call (``retry_budget_seconds``): a retry whose wait would end past the budget is not made,
   and the last answer is returned (and mapped to an error) instead;
-- the idempotency rule of the *call* rather than of the method alone: GET/PUT/DELETE/HEAD are retried on read
-  errors and on 429/500/502/503/504; a POST only when the caller says ``idempotent=True`` (job searches, IAM
-  tokens), except for a 429, which every method retries: a throttled request was refused before the service
-  did anything (gateway APIGW.0308, service ModelArts.2799), so sending it again cannot duplicate. Connection
-  failures (nothing was sent) are retried for every method;
-- a backoff that starts with the first retry (``backoff_factor * 2**(n-1)`` plus up to ``backoff_jitter``),
-  and ``Retry-After`` honoured; each retry is logged at DEBUG (logger ``modelarts_pulumi.http``) with its
-  attempt number, never with headers.
+- the idempotency of the *call* rather than of the method alone (``idempotent=True`` for job searches and IAM
+  tokens), which the policy needs to tell a safe re-send from a possible duplicate;
+- the policy's backoff, and ``Retry-After`` honoured; each retry is logged at DEBUG (logger
+  ``modelarts_pulumi.http``) with its attempt number, never with headers.
 
 Counters: :data:`STATS` counts calls, retries (by cause), budget stops and transport errors in this process
-(tests and benchmarks read it). Setting ``MODELARTS_PULUMI_LOG=debug`` (or ``info``) in the environment sends
-this package's log to stderr; in the dynamic-provider process that is where ``pulumi up`` shows it, so the
-attempts of every call are visible there.
+(tests and benchmarks read it). ``MODELARTS_PULUMI_LOG=debug`` shows the attempts of every call (see
+:mod:`~modelarts_pulumi.log`).
 
-The call's policy reaches the Retry object through a context variable set around the call: urllib3 runs the
-whole retry loop in the calling thread, inside ``requests.Session.send``.
+The call's policy reaches the Retry object through a context variable set around the call
+(:func:`call_policy`): urllib3 runs the whole retry loop in the calling thread, inside ``requests.Session.send``.
 
-Failures: any non-2xx answer (and a 204 whose body carries an ``error_code``, as ModelArts' "not ready"
-2776/2777 do) raises :class:`~modelarts_pulumi.errors.ModelArtsApiError`; no answer at all raises
+Failures: any non-2xx answer (and a 204 that carries an error code, as ModelArts' "not ready" 2776/2777 do)
+raises :class:`~modelarts_pulumi.errors.ModelArtsApiError`; no answer at all raises
 :class:`~modelarts_pulumi.errors.ModelArtsTransportError` (a subclass with status 0).
 """
 
@@ -31,20 +27,18 @@ from __future__ import annotations
 
 import json as jsonlib
 import logging
-import os
-import random
-import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from http.cookiejar import DefaultCookiePolicy
 from importlib import metadata
 from itertools import takewhile
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
@@ -55,20 +49,16 @@ from urllib3.exceptions import InvalidHeader, MaxRetryError, ProtocolError, Read
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
-from .auth import (
-    AkSkAuth,
-    IamTokenProvider,
-    TokenAuth,
-    cached_project_id,
-    discover_project_id,
-    remember_project_id,
-)
-from .errors import ModelArtsTransportError, api_error_from_response, parse_error_body
+from . import retry_policy
+from .auth import Identity
+from .errors import ERROR_CODE_HEADER, ModelArtsTransportError, api_error_from_response, parse_error_body
+from .log import log_to_stderr_if_asked
 from .settings import Settings
 
-logger = logging.getLogger("modelarts_pulumi.http")
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self is Python 3.11+
 
-LOG_ENV = "MODELARTS_PULUMI_LOG"
+logger = logging.getLogger("modelarts_pulumi.http")
 
 STATS: Counter[str] = Counter()
 """What the transport did in this process: ``calls``, ``retries``, ``retries.<cause>`` (``HTTP 503``,
@@ -83,28 +73,7 @@ def _count(*keys: str) -> None:
             STATS[key] += 1
 
 
-def _log_to_stderr_if_asked() -> None:
-    """``MODELARTS_PULUMI_LOG=debug|info|warning``: this package's log on stderr (once per process)."""
-    level = os.environ.get(LOG_ENV, "").strip().upper()
-    if not level:
-        return
-    package = logging.getLogger("modelarts_pulumi")
-    if any(getattr(h, "_modelarts_stderr", False) for h in package.handlers):
-        return
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("modelarts %(levelname)s %(name)s: %(message)s"))
-    handler._modelarts_stderr = True  # type: ignore[attr-defined]
-    package.addHandler(handler)
-    package.setLevel(logging.getLevelName(level) if level in logging.getLevelNamesMapping() else logging.DEBUG)
-
-
-_log_to_stderr_if_asked()
-
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-BACKOFF_FACTOR = 0.5
-BACKOFF_JITTER = 0.5
-BACKOFF_MAX = 10.0
+log_to_stderr_if_asked()
 
 
 def _user_agent() -> str:
@@ -118,11 +87,6 @@ def _user_agent() -> str:
 USER_AGENT = _user_agent()
 
 
-def _sleep(seconds: float) -> None:
-    # Module-level so tests can watch the waits instead of waiting.
-    time.sleep(seconds)
-
-
 @dataclass(frozen=True)
 class _CallPolicy:
     idempotent: bool
@@ -130,6 +94,18 @@ class _CallPolicy:
 
 
 _policy: ContextVar[_CallPolicy | None] = ContextVar("modelarts_call_policy", default=None)
+
+
+@contextmanager
+def call_policy(idempotent: bool) -> Iterator[_CallPolicy]:
+    """Around one call through a session mounted with :func:`build_retry`: whether it is idempotent, and when
+    its retry budget started."""
+    policy = _CallPolicy(idempotent=idempotent, started=time.monotonic())
+    reset = _policy.set(policy)
+    try:
+        yield policy
+    finally:
+        _policy.reset(reset)
 
 
 class BudgetRetry(Retry):
@@ -145,23 +121,16 @@ class BudgetRetry(Retry):
         return super().new(**kw)
 
     def _is_method_retryable(self, method: str) -> bool:
+        # urllib3 asks this after a read error (the request was sent): only an idempotent call may go again.
         policy = _policy.get()
-        if policy is not None:
-            return policy.idempotent
-        return super()._is_method_retryable(method)
+        return policy.idempotent if policy is not None else retry_policy.is_idempotent(method)
 
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
-        # Throttled: refused before anything was done, so any method may be sent again (see module doc).
-        if status_code == 429 and self.status_forcelist and 429 in self.status_forcelist:
-            return self.total is None or bool(self.total)
-        return super().is_retry(method, status_code, has_retry_after)
+        return retry_policy.may_resend(status_code, idempotent=self._is_method_retryable(method))
 
     def get_backoff_time(self) -> float:
         failures = len(list(takewhile(lambda h: h.redirect_location is None, reversed(self.history))))
-        if failures == 0:
-            return 0.0
-        value = self.backoff_factor * 2 ** (failures - 1) + random.random() * self.backoff_jitter
-        return float(min(self.backoff_max, value))
+        return retry_policy.backoff(failures)
 
     def increment(
         self,
@@ -208,7 +177,7 @@ class BudgetRetry(Retry):
     def sleep(self, response: BaseHTTPResponse | None = None) -> None:
         # increment() already chose the wait (Retry-After or backoff) and checked it against the budget.
         if self.planned_sleep > 0:
-            _sleep(self.planned_sleep)
+            retry_policy.pause(self.planned_sleep)
 
 
 def build_retry(settings: Settings) -> BudgetRetry:
@@ -220,11 +189,11 @@ def build_retry(settings: Settings) -> BudgetRetry:
         status=settings.max_retries,
         other=0,  # TLS and proxy failures do not heal by retrying
         redirect=False,
-        allowed_methods=IDEMPOTENT_METHODS,
-        status_forcelist=RETRY_STATUSES,
-        backoff_factor=BACKOFF_FACTOR,
-        backoff_jitter=BACKOFF_JITTER,
-        backoff_max=BACKOFF_MAX,
+        allowed_methods=retry_policy.IDEMPOTENT_METHODS,
+        status_forcelist=retry_policy.RETRY_STATUSES,
+        backoff_factor=retry_policy.BACKOFF_FACTOR,
+        backoff_jitter=retry_policy.BACKOFF_JITTER,
+        backoff_max=retry_policy.BACKOFF_MAX,
         respect_retry_after_header=True,
         raise_on_status=False,
         budget_seconds=settings.retry_budget_seconds,
@@ -260,21 +229,19 @@ def _transport_error(exc: requests.RequestException, method: str, url: str) -> M
 
 
 def raise_for_answer(response: requests.Response) -> None:
-    """Raise ``ModelArtsApiError`` for a non-2xx answer, or a 204 whose body is an error object."""
+    """Raise ``ModelArtsApiError`` for a non-2xx answer, or a 204 that carries an error code.
+
+    ModelArts answers "not ready yet" (logs, metrics) with a 204 and an error object; HTTP clients never read a
+    204's body, so the local ModelArts puts the code in ``X-Error-Code`` instead.
+    """
     request = response.request
     method = request.method or ""
     url = request.url or response.url
     status = response.status_code
-    if 200 <= status < 300:
-        if not response.content:
-            return
-        # ModelArts answers "not ready yet" (logs, metrics) with 204 and an error object.
-        if status == 204:
-            code, _ = parse_error_body(response.text)
-            if code:
-                raise api_error_from_response(status, response.text, response.headers, method=method, url=url)
-        return
-    raise api_error_from_response(status, response.text, response.headers, method=method, url=url)
+    if status == 204 and (response.headers.get(ERROR_CODE_HEADER) or parse_error_body(response.text)[0]):
+        raise api_error_from_response(status, response.text, response.headers, method=method, url=url)
+    if not 200 <= status < 300:
+        raise api_error_from_response(status, response.text, response.headers, method=method, url=url)
 
 
 class ApiSession:
@@ -297,53 +264,12 @@ class ApiSession:
         self._session.headers["Accept"] = "application/json"
         self._session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))  # stateless: no cookies
 
-        self._lock = threading.Lock()
-        self._project_id = settings.project_id
-        self._tokens = None if settings.auth_kind == "aksk" else IamTokenProvider(settings, self.send)
-        self._modelarts_auth: AuthBase | None = None
-
-    # --- identity ------------------------------------------------------------------------------------------
+        self.identity = Identity(settings, self.send)
 
     @property
     def project_id(self) -> str:
         """The settings' project id, or the one IAM gives for the region (looked up once, then cached)."""
-        if self._project_id:
-            return self._project_id
-        with self._lock:
-            if not self._project_id:
-                self._project_id = cached_project_id(self.settings) or self._discover_project_id()
-                remember_project_id(self.settings, self._project_id)
-            return self._project_id
-
-    def _discover_project_id(self) -> str:
-        if self._tokens is not None and self._tokens.can_refresh:
-            # A password token is scoped to the region's project; IAM names its id in the answer.
-            scoped = self._tokens.current().project_id
-            if scoped:
-                return scoped
-        return discover_project_id(self.settings, self.send, self._iam_auth())
-
-    def _iam_auth(self) -> AuthBase:
-        if self._tokens is not None:
-            return TokenAuth(self._tokens)
-        return AkSkAuth(
-            self.settings.access_key or "",
-            self.settings.secret_key or "",
-            security_token=self.settings.security_token,
-        )
-
-    def _auth(self) -> AuthBase:
-        if self._modelarts_auth is None:
-            if self._tokens is not None:
-                self._modelarts_auth = TokenAuth(self._tokens)
-            else:
-                self._modelarts_auth = AkSkAuth(
-                    self.settings.access_key or "",
-                    self.settings.secret_key or "",
-                    project_id=self.project_id,
-                    security_token=self.settings.security_token,
-                )
-        return self._modelarts_auth
+        return self.identity.project_id
 
     # --- calls ---------------------------------------------------------------------------------------------
 
@@ -367,7 +293,7 @@ class ApiSession:
         return self.send(
             method,
             self.settings.modelarts_endpoint + path,
-            auth=self._auth(),
+            auth=self.identity.modelarts_auth(),
             params=params,
             json=json,
             headers=headers,
@@ -394,32 +320,9 @@ class ApiSession:
             data = jsonlib.dumps(json, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
             all_headers["Content-Type"] = "application/json;charset=UTF-8"
         all_headers.update(headers or {})
-        policy = _CallPolicy(
-            idempotent=idempotent if idempotent is not None else method in IDEMPOTENT_METHODS,
-            started=time.monotonic(),
-        )
-        reset = _policy.set(policy)
         _count("calls")
-        try:
-            response = self._session.request(
-                method,
-                url,
-                params=_query(params),
-                data=data,
-                headers=all_headers,
-                auth=auth,
-                timeout=self.settings.timeout_seconds,
-                verify=self.settings.verify,
-                allow_redirects=False,  # a redirect would invalidate the signature; report it instead
-            )
-        except requests.RequestException as exc:
-            _count("transport_errors")
-            logger.debug(
-                "%s %s: no answer (%s) after %.2fs", method, urlsplit(url).path, exc, time.monotonic() - policy.started
-            )
-            raise _transport_error(exc, method, url) from exc
-        finally:
-            _policy.reset(reset)
+        with call_policy(retry_policy.is_idempotent(method, idempotent)) as policy:
+            response = self._request(policy, method, url, params, data, all_headers, auth)
         retried = getattr(getattr(response.raw, "retries", None), "history", ())
         logger.debug(
             "%s %s -> %d in %.2fs (attempt %d)",
@@ -432,6 +335,35 @@ class ApiSession:
         raise_for_answer(response)
         return response
 
+    def _request(
+        self,
+        policy: _CallPolicy,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None,
+        data: bytes | None,
+        headers: Mapping[str, str],
+        auth: AuthBase | None,
+    ) -> requests.Response:
+        try:
+            return self._session.request(
+                method,
+                url,
+                params=_query(params),
+                data=data,
+                headers=headers,
+                auth=auth,
+                timeout=self.settings.timeout_seconds,
+                verify=self.settings.verify,
+                allow_redirects=False,  # a redirect would invalidate the signature; report it instead
+            )
+        except requests.RequestException as exc:
+            _count("transport_errors")
+            logger.debug(
+                "%s %s: no answer (%s) after %.2fs", method, urlsplit(url).path, exc, time.monotonic() - policy.started
+            )
+            raise _transport_error(exc, method, url) from exc
+
     def close(self) -> None:
         self._session.close()
 
@@ -442,4 +374,4 @@ class ApiSession:
         self.close()
 
 
-__all__ = ["STATS", "ApiSession", "BudgetRetry", "build_retry", "raise_for_answer"]
+__all__ = ["STATS", "USER_AGENT", "ApiSession", "BudgetRetry", "build_retry", "call_policy", "raise_for_answer"]

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from modelarts_pulumi import auth as auth_module
-from modelarts_pulumi.auth import IamTokenProvider, _parse_expiry
+from modelarts_pulumi.auth.iam_tokens import IamTokenProvider, _parse_expiry
 from modelarts_pulumi.errors import ModelArtsApiError, ModelArtsConfigError
 from modelarts_pulumi.http import ApiSession
 from modelarts_pulumi.settings import Settings

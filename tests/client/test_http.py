@@ -14,6 +14,8 @@ import pytest
 import requests
 
 from modelarts_pulumi import http as http_module
+from modelarts_pulumi import retry_policy
+from modelarts_pulumi.client import ModelArtsClient
 from modelarts_pulumi.errors import ModelArtsApiError, ModelArtsTransportError
 from modelarts_pulumi.http import ApiSession, raise_for_answer
 from modelarts_pulumi.settings import Settings
@@ -24,7 +26,7 @@ from tests.client.fake_cloud import AK, PID, SK, FakeCloud, Reply
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Record the transport's waits instead of waiting."""
     recorded: list[float] = []
-    monkeypatch.setattr(http_module, "_sleep", recorded.append)
+    monkeypatch.setattr(retry_policy, "pause", recorded.append)
     return recorded
 
 
@@ -386,6 +388,69 @@ def test_204_carrying_an_error_code_is_an_error():
     assert (caught.value.status, caught.value.error_code) == (204, "ModelArts.2777")
     raise_for_answer(_response(204, b""))
     raise_for_answer(_response(200, b'{"error_code_count": 1}'))
+
+
+def test_a_204_carrying_its_code_in_the_x_error_code_header_is_a_not_ready_error(cloud: FakeCloud):
+    # The local ModelArts cannot send the documented 204 body; it sends the code in headers instead.
+    headers = {"X-Error-Code": "ModelArts.2777", "X-Error-Message": "metrics not ready"}
+    cloud.route("GET", f"/v2/{PID}/training-jobs/j1/metrics/worker-0", Reply(204, None, headers))
+    with pytest.raises(ModelArtsApiError) as caught:
+        ApiSession(make_settings(cloud)).request("GET", f"/v2/{PID}/training-jobs/j1/metrics/worker-0")
+    error = caught.value
+    assert (error.status, error.error_code, error.error_msg) == (204, "ModelArts.2777", "metrics not ready")
+    assert error.is_not_ready and not error.is_transient
+
+
+def test_a_call_expecting_a_document_reads_a_bare_204_as_not_ready(cloud: FakeCloud):
+    # The real service's 204 body never reaches a client: the code is lost, "not ready" is not.
+    cloud.route("GET", f"/v2/{PID}/training-jobs/j1/tasks/worker-0/logs/url", Reply(204, None))
+    client = ModelArtsClient(make_settings(cloud))
+    with pytest.raises(ModelArtsApiError) as caught:
+        client.get_log_url("j1", "worker-0")
+    assert caught.value.status == 204
+    assert caught.value.is_not_ready
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "transient", "maybe_processed"),
+    [
+        (429, "APIGW.0308", True, False),  # refused before anything was done
+        (500, "ModelArts.0010", True, True),
+        (503, "X", True, True),
+        (501, "X", False, False),  # not implemented: asking again will not help
+        (400, "ModelArts.2821", False, False),
+        (409, "ModelArts.2796", False, False),
+    ],
+)
+def test_every_failure_is_classified_once_on_the_error(status, code, transient, maybe_processed):
+    error = ModelArtsApiError(status, code, "m", method="POST", url="http://h/v2/p/training-jobs")
+    assert (error.is_transient, error.maybe_processed) == (transient, maybe_processed)
+    assert error.is_duplicate_name is (code == "ModelArts.2821")
+    assert error.is_not_stoppable is (code == "ModelArts.2796")
+    refused = ModelArtsTransportError("ConnectionError", "refused", method="POST", url="u", maybe_processed=False)
+    assert refused.is_transient and not refused.maybe_processed
+
+
+@pytest.mark.parametrize(
+    ("status", "idempotent", "resend"),
+    [(429, False, True), (429, True, True), (503, True, True), (503, False, False), (501, True, False)],
+)
+def test_the_transport_resends_what_the_policy_allows(status, idempotent, resend):
+    assert retry_policy.may_resend(status, idempotent=idempotent) is resend
+
+
+def test_a_create_is_looked_up_only_after_a_failure_that_may_have_done_the_work():
+    def error(status: int, code: str = "X") -> ModelArtsApiError:
+        return ModelArtsApiError(status, code, "m", method="POST", url="u")
+
+    assert retry_policy.look_up_before_resending(error(502))
+    assert retry_policy.look_up_before_resending(error(400, "ModelArts.2751"))  # the name is taken: by a twin?
+    lost = ModelArtsTransportError("ReadTimeout", "slow", method="POST", url="u", maybe_processed=True)
+    assert retry_policy.look_up_before_resending(lost)
+    assert not retry_policy.look_up_before_resending(error(429))  # the transport retried it already
+    assert not retry_policy.look_up_before_resending(error(400))
+    never_sent = ModelArtsTransportError("ConnectionError", "refused", method="POST", url="u", maybe_processed=False)
+    assert not retry_policy.look_up_before_resending(never_sent)
 
 
 def test_a_bare_204_over_http_is_returned_empty(cloud: FakeCloud):

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from modelarts_pulumi import http as http_module
+from modelarts_pulumi import retry_policy
 from modelarts_pulumi.client import ModelArtsClient
 from modelarts_pulumi.errors import ModelArtsError
 from modelarts_pulumi.inputs import TrainingJobInputs
@@ -43,7 +44,7 @@ def server(start_local_modelarts: Any) -> LocalModelArts:
 @pytest.fixture(autouse=True)
 def short_waits(monkeypatch: pytest.MonkeyPatch) -> None:
     """Backoffs are waited for, but briefly: the tests count retries, not seconds."""
-    monkeypatch.setattr(http_module, "_sleep", lambda seconds: time.sleep(min(seconds, 0.02)))
+    monkeypatch.setattr(retry_policy, "pause", lambda seconds: time.sleep(min(seconds, 0.02)))
     monkeypatch.setattr(create_module, "_sleep", lambda seconds: time.sleep(min(seconds, 0.02)))
 
 
