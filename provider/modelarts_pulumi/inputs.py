@@ -1,132 +1,47 @@
-"""The resources' inputs as the provider validates them: every rule the API documents that can be checked
-without calling it. A broken rule becomes a ``CheckFailure`` naming the property and the rule, at preview.
+"""The resources' inputs: each declares, once, what changing it does, its documentation and the API field it
+becomes (:mod:`~modelarts_pulumi.declare`), and the provider validates them here, at preview, with every rule
+the API documents that can be checked without calling it (:mod:`~modelarts_pulumi.rules`). A broken rule
+becomes a ``CheckFailure`` naming the property and the rule.
 """
 
 from __future__ import annotations
 
-import re
-from typing import Annotated, Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    ValidationInfo,
-    field_validator,
-    model_validator,
+from pydantic import Field, ValidationInfo, model_validator
+
+from .declare import Change, prop
+from .rules import (
+    MAX_AUTO_STOP_HOURS,
+    ChannelName,
+    Description,
+    Environments,
+    FieldRuleError,
+    ObjectName,
+    ObsDir,
+    ObsPath,
+    Rules,
+    Strict,
+    inside,
+    value_type_problem,
 )
+from .wire import Milestone
 
-from .wire import (
-    ENVIRONMENT_KEY_PATTERN,
-    HYPERPARAMETER_NAME_PATTERN,
-    MAX_DESCRIPTION_LENGTH,
-    MAX_ENVIRONMENT_ENTRIES,
-    NAME_PATTERN,
-)
-
-
-def _name_rule(pattern: str) -> AfterValidator:
-    """A name check whose message states the documented rule and what breaks it."""
-    compiled = re.compile(pattern)
-
-    def check(value: str) -> str:
-        if compiled.match(value):
-            return value
-        if not value:
-            why = "it is empty"
-        elif len(value) > 64:
-            why = f"it is {len(value)} characters long"
-        else:
-            bad = sorted({c for c in value if not (c.isascii() and (c.isalnum() or c in "_-"))})
-            why = "it contains " + ", ".join(repr(c) for c in bad)
-        raise ValueError(f"must be 1-64 letters, digits, '_' or '-' ({pattern}); {why}")
-
-    return AfterValidator(check)
-
-
-ObjectName = Annotated[str, _name_rule(NAME_PATTERN)]
-Description = Annotated[str, StringConstraints(max_length=MAX_DESCRIPTION_LENGTH)]
-ChannelName = Annotated[str, _name_rule(HYPERPARAMETER_NAME_PATTERN)]
-
-# `/bucket/dir/` or `obs://bucket/dir/`; bucket names follow the OBS rule (3-63 lowercase, digits, `-`, `.`).
-OBS_PATH = re.compile(r"^(obs:/)?/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\s]*)?$")
-WAIT_TARGETS = ("submitted", "running", "completed")
-MAX_AUTO_STOP_HOURS = 72
-
-
-def check_obs_path(value: str) -> str:
-    if not OBS_PATH.match(value):
-        raise ValueError(
-            "must be an OBS path '/bucket/path/' or 'obs://bucket/path/' (bucket: 3-63 lowercase letters, "
-            "digits, '-' or '.')"
-        )
-    return value
-
-
-def check_obs_dir(value: str) -> str:
-    check_obs_path(value)
-    if not value.endswith("/"):
-        raise ValueError("must be an OBS folder, ending with '/'")
-    return value
-
-
-class FieldRuleError(ValueError):
-    """Rules across fields that failed, each attributed to the property the user should change."""
-
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
-        super().__init__("; ".join(f"{field}: {rule}" for field, rule in problems))
-        self.problems = problems
-
-
-class Rules:
-    """Collects every cross-field rule a model breaks, so that check reports them all at once.
-
-    A rule that involves an input still unknown at preview (``validate(..., context={"unknown": ...})``) is
-    skipped: it may well hold once the value is known.
-    """
-
-    def __init__(self, info: ValidationInfo) -> None:
-        context = info.context if isinstance(info.context, dict) else {}
-        self.unknown = frozenset(context.get("unknown", ()))
-        self.problems: list[tuple[str, str]] = []
-
-    def known(self, *fields: str) -> bool:
-        return not self.unknown.intersection(fields)
-
-    def fail(self, field: str, rule: str) -> None:
-        self.problems.append((field, rule))
-
-    def no_duplicates(self, field: str, names: list[str]) -> None:
-        seen: set[str] = set()
-        for name in names:
-            if name in seen:
-                self.fail(field, f"the name {name!r} is used twice")
-            seen.add(name)
-
-    def done(self) -> None:
-        if self.problems:
-            raise FieldRuleError(self.problems)
-
-
-class Strict(BaseModel):
-    """Inputs reject unknown keys: a typo must not pass silently."""
-
-    model_config = ConfigDict(extra="forbid")
+LOCATION_FIELDS = ("region", "project_id", "endpoint")
+"""The inputs that say where an object lives; absent, the stack config decides."""
 
 
 class ParameterInput(Strict):
     """A hyperparameter of an algorithm, with its default value and constraints."""
 
-    name: ChannelName
+    name: ChannelName = Field(description="The name the boot file receives it by (``--<name>=<value>``).")
     value: str = Field("", description="Default value, as a string (Booleans as 'True'/'False').")
-    description: str = ""
-    type: Literal["String", "Integer", "Float", "Boolean"] = "String"
-    editable: bool = True
-    required: bool = False
-    sensitive: bool = False
-    valid_range: list[str] = Field(default_factory=list)
+    description: str = Field("", description="What it means.")
+    type: Literal["String", "Integer", "Float", "Boolean"] = Field("String", description="Its type.")
+    editable: bool = Field(True, description="Whether a job may give another value.")
+    required: bool = Field(False, description="Whether a job must give a value (when there is no default).")
+    sensitive: bool = Field(False, description="Whether the value is hidden in the console.")
+    valid_range: list[str] = Field(default_factory=list, description="The values a String may take (any if empty).")
 
     @model_validator(mode="after")
     def _default_matches_type(self) -> ParameterInput:
@@ -137,110 +52,20 @@ class ParameterInput(Strict):
         return self
 
 
-def value_type_problem(type_: str, value: str) -> str | None:
-    """Why ``value`` is not a valid ``type_`` hyperparameter value, or None."""
-    if type_ == "Boolean" and value not in ("True", "False", "true", "false"):
-        return "is not a Boolean ('True' or 'False')"
-    if type_ == "Integer":
-        try:
-            int(value)
-        except ValueError:
-            return "is not an Integer"
-    if type_ == "Float":
-        try:
-            float(value)
-        except ValueError:
-            return "is not a Float"
-    return None
-
-
 class ChannelInput(Strict):
     """An input or output channel of an algorithm: the command-line argument the boot file receives."""
 
-    name: ChannelName
-    description: str = ""
-
-
-class ObjectInputs(Strict):
-    """What both resources take: the name (explicit, or what the autoname derives from), the description
-    and workspace, code (a code folder and its boot file, or a custom image and command) with its engine,
-    an object to adopt, and where it lives."""
-
-    name: ObjectName
-    name_prefix: str | None = None
-    name_seed: str | None = None
-    description: Description = ""
-    workspace_id: str = "0"
-    code_dir: str | None = None
-    boot_file: str | None = None
-    command: str | None = None
-    engine_id: str | None = None
-    engine_name: str | None = None
-    engine_version: str | None = None
-    image_url: str | None = None
-    adopt_id: str | None = None
-    region: str | None = None
-    project_id: str | None = None
-    endpoint: str | None = None
-
-    @field_validator("code_dir")
-    @classmethod
-    def _code_dir(cls, value: str | None) -> str | None:
-        return check_obs_dir(value) if value is not None else None
-
-    @field_validator("boot_file")
-    @classmethod
-    def _boot_file(cls, value: str | None) -> str | None:
-        return check_obs_path(value) if value is not None else None
-
-    def has_engine(self) -> bool:
-        return bool(self.engine_id or (self.engine_name and self.engine_version) or self.image_url)
-
-
-class AlgorithmInputs(ObjectInputs):
-    """Validated inputs of :class:`~modelarts_pulumi.Algorithm`."""
-
-    parameters: list[ParameterInput] = Field(default_factory=list)
-    parameters_customization: bool = True
-    inputs: list[ChannelInput] = Field(default_factory=list)
-    outputs: list[ChannelInput] = Field(default_factory=list)
-    tags: dict[str, str] = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _coherent(self, info: ValidationInfo) -> AlgorithmInputs:
-        rules = Rules(info)
-        if rules.known("code_dir", "boot_file"):
-            if (self.code_dir is None) != (self.boot_file is None):
-                rules.fail("boot_file", "code_dir and boot_file go together: give both or neither")
-            elif self.code_dir and self.boot_file and not _inside(self.boot_file, self.code_dir):
-                rules.fail("boot_file", f"must be inside code_dir ({self.code_dir})")
-        if (
-            rules.known("code_dir", "image_url", "command")
-            and self.code_dir is None
-            and not (self.image_url and self.command)
-        ):
-            rules.fail("code_dir", "give code_dir + boot_file, or a custom image (image_url + command)")
-        if rules.known("engine_id", "engine_name", "engine_version", "image_url") and not self.has_engine():
-            rules.fail("engine_name", "an engine is required: engine_id, or engine_name + engine_version, or image_url")
-        rules.no_duplicates("parameters", [p.name for p in self.parameters])
-        rules.no_duplicates("inputs", [c.name for c in self.inputs])
-        rules.no_duplicates("outputs", [c.name for c in self.outputs])
-        rules.done()
-        return self
+    name: ChannelName = Field(description="The argument's name: the boot file gets ``--<name>=<local folder>``.")
+    description: str = Field("", description="What it holds.")
 
 
 class ChannelData(Strict):
     """Where a job channel's data lives: an OBS folder, or a dataset version (inputs only)."""
 
-    name: ChannelName
-    obs_url: str | None = None
-    dataset_id: str | None = None
-    dataset_version_id: str | None = None
-
-    @field_validator("obs_url")
-    @classmethod
-    def _obs(cls, value: str | None) -> str | None:
-        return check_obs_path(value) if value is not None else None
+    name: ChannelName = Field(description="The algorithm's channel.")
+    obs_url: ObsPath | None = Field(None, description="OBS folder of the data.")
+    dataset_id: str | None = Field(None, description="Dataset, instead of ``obs_url`` (inputs only).")
+    dataset_version_id: str | None = Field(None, description="Version of ``dataset_id``.")
 
     @model_validator(mode="after")
     def _one_source(self) -> ChannelData:
@@ -252,46 +77,277 @@ class ChannelData(Strict):
         return self
 
 
-class TrainingJobInputs(ObjectInputs):
+class CommonInputs(Strict):
+    """What both resources take, with the same meaning: the name (explicit, or what the autoname derives
+    from), the description and workspace, and where the object lives."""
+
+    name: ObjectName = prop(
+        change=Change.REPLACE_IF_GIVEN,
+        doc="The name in ModelArts: 1-64 letters, digits, ``_`` or ``-``. Default: the resource name plus a "
+        "suffix derived from the stack and from the inputs that replace the object.",
+        wire="metadata.name",
+    )
+    name_prefix: str | None = prop(
+        None, change=Change.INTERNAL, doc="The resource name, which an autoname starts with."
+    )
+    name_seed: str | None = prop(None, change=Change.INTERNAL, doc="The project and stack, in the autoname's digest.")
+    description: Description = prop("", change=Change.UPDATE, doc="Up to 256 characters.", wire="metadata.description")
+    workspace_id: str = prop("0", change=Change.REPLACE, doc="ModelArts workspace.", wire="metadata.workspace_id")
+    region: str | None = prop(
+        None,
+        change=Change.REPLACE_IF_GIVEN,
+        doc="Region. Default: the ``modelarts:`` stack config. Recorded, so refresh and destroy act where the "
+        "object lives.",
+    )
+    project_id: str | None = prop(
+        None, change=Change.REPLACE_IF_GIVEN, doc="Project. Default: the ``modelarts:`` stack config (or IAM)."
+    )
+    endpoint: str | None = prop(
+        None, change=Change.REPLACE_IF_GIVEN, doc="ModelArts endpoint. Default: the region's (or the stack config's)."
+    )
+
+
+class AlgorithmInputs(CommonInputs):
+    """Validated inputs of :class:`~modelarts_pulumi.Algorithm`."""
+
+    # Names are unique per project: an algorithm given another location keeps its name (as release 0.1 named).
+    autoname_ignores: ClassVar[tuple[str, ...]] = LOCATION_FIELDS
+
+    code_dir: ObsDir | None = prop(
+        None,
+        change=Change.UPDATE,
+        doc="OBS folder holding the code, ``/bucket/path/`` or ``obs://bucket/path/``.",
+        wire="job_config.code_dir",
+    )
+    boot_file: ObsPath | None = prop(
+        None, change=Change.UPDATE, doc="OBS path of the boot file, inside ``code_dir``.", wire="job_config.boot_file"
+    )
+    command: str | None = prop(
+        None, change=Change.UPDATE, doc="Boot command, for a custom image.", wire="job_config.command"
+    )
+    engine_name: str | None = prop(
+        None,
+        change=Change.UPDATE,
+        doc="AI engine name, e.g. ``PyTorch`` (with ``engine_version``); see ``lookup_engine``.",
+        wire="job_config.engine.engine_name",
+    )
+    engine_version: str | None = prop(
+        None,
+        change=Change.UPDATE,
+        doc="AI engine version, e.g. ``pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64``.",
+        wire="job_config.engine.engine_version",
+    )
+    engine_id: str | None = prop(
+        None,
+        change=Change.UPDATE,
+        doc="AI engine ID, instead of name and version.",
+        wire="job_config.engine.engine_id",
+    )
+    image_url: str | None = prop(
+        None,
+        change=Change.UPDATE,
+        doc="Custom image (SWR path), with ``command``.",
+        wire="job_config.engine.image_url",
+    )
+    parameters: list[ParameterInput] = prop(
+        change=Change.UPDATE,
+        doc="Hyperparameters with their defaults and constraints: a list of ``{name, value, description, type, "
+        "editable, required, sensitive, valid_range}`` (``type``: ``String``, ``Integer``, ``Float`` or "
+        "``Boolean``).",
+        wire="job_config.parameters",
+        default_factory=list,
+    )
+    parameters_customization: bool = prop(
+        True,
+        change=Change.UPDATE,
+        doc="Whether jobs may pass hyperparameters the algorithm does not declare.",
+        wire="job_config.parameters_customization",
+    )
+    inputs: list[ChannelInput] = prop(
+        change=Change.UPDATE,
+        doc="Input channels: a list of ``{name, description}``; the boot file gets ``--<name>=<local folder>``.",
+        wire="job_config.inputs",
+        default_factory=list,
+    )
+    outputs: list[ChannelInput] = prop(
+        change=Change.UPDATE, doc="Output channels, like ``inputs``.", wire="job_config.outputs", default_factory=list
+    )
+    tags: dict[str, str] = prop(change=Change.UPDATE, doc="Key/value tags.", wire="metadata.tags", default_factory=dict)
+    adopt_id: str | None = prop(
+        None,
+        change=Change.REPLACE,
+        doc="Take over the existing algorithm with this ID instead of creating one; its definition is then "
+        "brought in line with these inputs (dynamic resources cannot be ``pulumi import``-ed).",
+    )
+
+    @model_validator(mode="after")
+    def _coherent(self, info: ValidationInfo) -> AlgorithmInputs:
+        rules = Rules(info)
+        if rules.known("code_dir", "boot_file"):
+            if (self.code_dir is None) != (self.boot_file is None):
+                rules.fail("boot_file", "code_dir and boot_file go together: give both or neither")
+            elif self.code_dir and self.boot_file and not inside(self.boot_file, self.code_dir):
+                rules.fail("boot_file", f"must be inside code_dir ({self.code_dir})")
+        if (
+            rules.known("code_dir", "image_url", "command")
+            and self.code_dir is None
+            and not (self.image_url and self.command)
+        ):
+            rules.fail("code_dir", "give code_dir + boot_file, or a custom image (image_url + command)")
+        if rules.known("engine_id", "engine_name", "engine_version", "image_url") and not _has_engine(self):
+            rules.fail("engine_name", "an engine is required: engine_id, or engine_name + engine_version, or image_url")
+        rules.no_duplicates("parameters", [p.name for p in self.parameters])
+        rules.no_duplicates("inputs", [c.name for c in self.inputs])
+        rules.no_duplicates("outputs", [c.name for c in self.outputs])
+        rules.done()
+        return self
+
+
+INLINE = "Inline algorithm, instead of ``algorithm_id``: "
+
+
+class TrainingJobInputs(CommonInputs):
     """Validated inputs of :class:`~modelarts_pulumi.TrainingJob`."""
 
-    kind: str = "job"
-    algorithm_id: str | None = None
-    hyperparameters: dict[ChannelName, str] = Field(default_factory=dict)
-    inputs: list[ChannelData] = Field(default_factory=list)
-    outputs: list[ChannelData] = Field(default_factory=list)
-    flavor_id: str | None = None
-    pool_id: str | None = None
-    node_count: int = Field(1, ge=1)
-    log_export_path: str | None = None
-    environments: dict[str, str] = Field(default_factory=dict)
-    volumes: list[dict[str, Any]] = Field(default_factory=list)
-    auto_stop_hours: int | None = Field(None, ge=1, le=MAX_AUTO_STOP_HOURS)
-    annotations: dict[str, str] = Field(default_factory=dict)
-    triggers: Any = None
-    wait_for: Literal["submitted", "running", "completed"] = "submitted"
-    wait_timeout: int = Field(1800, ge=1)
-    keep_failed: bool = False
-    delete_timeout: int | None = Field(None, ge=1)  # seconds; None: providers.job_lifecycle's default
-
-    @field_validator("log_export_path")
-    @classmethod
-    def _log_dir(cls, value: str | None) -> str | None:
-        return check_obs_dir(value) if value is not None else None
-
-    @field_validator("environments")
-    @classmethod
-    def _environments(cls, value: dict[str, str]) -> dict[str, str]:
-        if len(value) > MAX_ENVIRONMENT_ENTRIES:
-            raise ValueError(f"at most {MAX_ENVIRONMENT_ENTRIES} entries (got {len(value)})")
-        for key, item in value.items():
-            if not re.match(ENVIRONMENT_KEY_PATTERN, key) or len(key) > 8192:
-                raise ValueError(f"key {key!r} must match {ENVIRONMENT_KEY_PATTERN} (at most 8192 characters)")
-            if len(item) > 4096:
-                raise ValueError(f"value of {key!r} is longer than 4096 characters")
-            if "$" in item:
-                raise ValueError(f"value of {key!r} must not reference variables with '$'")
-        return value
+    kind: str = prop("job", change=Change.REPLACE, doc="The job kind.", wire="kind")
+    algorithm_id: str | None = prop(
+        None,
+        change=Change.REPLACE,
+        doc="The algorithm to run (usually ``Algorithm.algorithm_id``).",
+        wire="algorithm.id",
+    )
+    code_dir: ObsDir | None = prop(
+        None, change=Change.REPLACE, doc=INLINE + "OBS folder holding the code.", wire="algorithm.code_dir"
+    )
+    boot_file: ObsPath | None = prop(
+        None,
+        change=Change.REPLACE,
+        doc=INLINE + "OBS path of the boot file, inside ``code_dir``.",
+        wire="algorithm.boot_file",
+    )
+    command: str | None = prop(
+        None, change=Change.REPLACE, doc=INLINE + "boot command, for a custom image.", wire="algorithm.command"
+    )
+    engine_name: str | None = prop(
+        None, change=Change.REPLACE, doc=INLINE + "AI engine name.", wire="algorithm.engine.engine_name"
+    )
+    engine_version: str | None = prop(
+        None, change=Change.REPLACE, doc=INLINE + "AI engine version.", wire="algorithm.engine.engine_version"
+    )
+    engine_id: str | None = prop(
+        None, change=Change.REPLACE, doc=INLINE + "AI engine ID.", wire="algorithm.engine.engine_id"
+    )
+    image_url: str | None = prop(
+        None, change=Change.REPLACE, doc=INLINE + "custom image (SWR path).", wire="algorithm.engine.image_url"
+    )
+    hyperparameters: dict[ChannelName, str] = prop(
+        change=Change.REPLACE,
+        doc="``{name: value}``; values may be str, int, float or bool (sent as ``True``/``False``).",
+        wire="algorithm.parameters",
+        default_factory=dict,
+    )
+    inputs: list[ChannelData] = prop(
+        change=Change.REPLACE,
+        doc="Input channels: ``{name: obs_url}``, or a list of ``{name, obs_url}`` or "
+        "``{name, dataset_id, dataset_version_id}``.",
+        wire="algorithm.inputs",
+        default_factory=list,
+    )
+    outputs: list[ChannelData] = prop(
+        change=Change.REPLACE,
+        doc="Output channels: ``{name: obs_url}``, or a list of ``{name, obs_url}``.",
+        wire="algorithm.outputs",
+        default_factory=list,
+    )
+    flavor_id: str | None = prop(
+        None,
+        change=Change.REPLACE,
+        doc="Public-pool flavor (see ``lookup_flavor``); or ``pool_id`` for a dedicated pool.",
+        wire="spec.resource.flavor_id",
+    )
+    pool_id: str | None = prop(
+        None, change=Change.REPLACE, doc="Dedicated resource pool.", wire="spec.resource.pool_id"
+    )
+    node_count: int = prop(
+        1,
+        change=Change.REPLACE,
+        doc="Nodes; at most the flavor's ``max_num``.",
+        wire="spec.resource.node_count",
+        ge=1,
+    )
+    log_export_path: ObsDir | None = prop(
+        None,
+        change=Change.REPLACE,
+        doc="OBS folder the logs are exported to (the stable log location).",
+        wire="spec.log_export_path.obs_url",
+    )
+    environments: Environments = prop(
+        change=Change.REPLACE,
+        doc="Environment variables of the training process (at most 100; keys like C identifiers; no ``$`` in values).",
+        wire="algorithm.environments",
+        default_factory=dict,
+    )
+    volumes: list[dict[str, Any]] = prop(
+        change=Change.REPLACE,
+        doc='Extra volumes, in the API\'s shape (``{"obs": {...}}``, ``{"nfs": {...}}``, ``{"pfs": {...}}``).',
+        wire="spec.volumes",
+        default_factory=list,
+    )
+    auto_stop_hours: int | None = prop(
+        None,
+        change=Change.REPLACE,
+        doc=f"Stop the job after this many hours (1-{MAX_AUTO_STOP_HOURS}).",
+        wire="spec.auto_stop.duration",
+        ge=1,
+        le=MAX_AUTO_STOP_HOURS,
+    )
+    annotations: dict[str, str] = prop(
+        change=Change.REPLACE,
+        doc='Job annotations, e.g. ``{"fault-tolerance/job-retry-num": "3"}``.',
+        wire="metadata.annotations",
+        default_factory=dict,
+    )
+    triggers: Any = prop(
+        None,
+        change=Change.REPLACE,
+        doc="Any values, never sent to ModelArts: the deliberate way to run the same job again (a job that ended "
+        "``Failed`` is reported, never re-run on its own).",
+    )
+    wait_for: Milestone = prop(
+        "submitted",
+        change=Change.PROVIDER,
+        doc="How far ``pulumi up`` waits: ``submitted`` (the job left ``Creating``), ``running``, or "
+        "``completed``. Every wait happens inside the dynamic-provider process, which runs at most 4 operations "
+        "at a time and cancels requests queued for more than 30 minutes: waiting for many long jobs to complete "
+        "queues them, so prefer the default for long jobs.",
+    )
+    wait_timeout: int = prop(
+        1800,
+        change=Change.PROVIDER,
+        doc="Seconds to wait for ``wait_for``. Pulumi's ``custom_timeouts`` never reach a dynamic provider; this does.",
+        ge=1,
+    )
+    keep_failed: bool = prop(
+        False,
+        change=Change.PROVIDER,
+        doc="If the job fails (or times out) while ``up`` waits, keep it for inspection instead of terminating "
+        "and deleting it; the error then gives its ID.",
+    )
+    delete_timeout: int | None = prop(
+        None,
+        change=Change.PROVIDER,
+        doc="Seconds a delete (``destroy``, a replacement, a failed job's clean-up) waits for the job to stop and "
+        "disappear from the service (default 600). A job still there then fails the operation with its phase, "
+        "instead of hanging; the resource stays in the state, so ``destroy`` can simply be run again.",
+        ge=1,
+    )
+    adopt_id: str | None = prop(
+        None,
+        change=Change.REPLACE,
+        doc="Take over the existing job with this ID instead of submitting one. A job cannot change: one that is "
+        "not what these inputs describe fails, listing the differences (dynamic resources cannot be "
+        "``pulumi import``-ed).",
+    )
 
     @model_validator(mode="after")
     def _coherent(self, info: ValidationInfo) -> TrainingJobInputs:
@@ -306,10 +362,10 @@ class TrainingJobInputs(ObjectInputs):
         if rules.known("code_dir", "boot_file"):
             if inline and (self.code_dir is None or self.boot_file is None):
                 rules.fail("boot_file", "code_dir and boot_file go together: give both")
-            elif self.code_dir and self.boot_file and not _inside(self.boot_file, self.code_dir):
+            elif self.code_dir and self.boot_file and not inside(self.boot_file, self.code_dir):
                 rules.fail("boot_file", f"must be inside code_dir ({self.code_dir})")
         engine = ("engine_id", "engine_name", "engine_version", "image_url")
-        if inline and rules.known(*engine) and not self.has_engine():
+        if inline and rules.known(*engine) and not _has_engine(self):
             rules.fail("engine_name", "an inline algorithm needs engine_id, or engine_name + engine_version")
         if rules.known("flavor_id", "pool_id") and not self.flavor_id and not self.pool_id:
             rules.fail("flavor_id", "a flavor_id (public pool) or a pool_id (dedicated pool) is required")
@@ -322,9 +378,5 @@ class TrainingJobInputs(ObjectInputs):
         return self
 
 
-def _strip_obs(path: str) -> str:
-    return path[len("obs:/") :] if path.startswith("obs://") else path
-
-
-def _inside(path: str, folder: str) -> bool:
-    return _strip_obs(path).startswith(_strip_obs(folder))
+def _has_engine(inputs: AlgorithmInputs | TrainingJobInputs) -> bool:
+    return bool(inputs.engine_id or (inputs.engine_name and inputs.engine_version) or inputs.image_url)

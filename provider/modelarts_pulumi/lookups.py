@@ -13,13 +13,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pulumi
-from pulumi.runtime import get_config, is_dry_run
+from pulumi.runtime import is_dry_run
 
 from .client import ModelArtsClient
 from .errors import ModelArtsApiError, ModelArtsConfigError, ModelArtsError
-from .providers.context import CONFIG_KEYS, CONFIG_NAMESPACE
-from .providers.remote_checks import checkable_settings
-from .settings import Settings
+from .program_settings import program_config, program_settings
+from .settings import Settings, checkable_settings
 from .wire import Engine, Flavor, WireModel
 
 _said_unknown: list[bool] = []
@@ -38,21 +37,6 @@ class ExistingObjectLookupError(ModelArtsError, pulumi.RunError):
 
 class ProgramSettingsError(ModelArtsConfigError, pulumi.RunError):
     """A lookup could not run: the settings are missing or wrong (the message names the setting)."""
-
-
-def program_config() -> dict[str, str]:
-    """The ``modelarts:*`` stack config of the running program, secrets included."""
-    config: dict[str, str] = {}
-    for key in CONFIG_KEYS:
-        value = get_config(f"{CONFIG_NAMESPACE}:{key}")
-        if value is not None:
-            config[f"{CONFIG_NAMESPACE}:{key}"] = str(value)
-    return config
-
-
-def program_settings() -> Settings:
-    """Settings from the stack config (``modelarts:*``, secrets included) and the environment."""
-    return Settings.from_config(program_config())
 
 
 def _client(settings: Settings | None) -> ModelArtsClient:
@@ -177,9 +161,7 @@ def _lookup(fetch: Callable[[Settings], pulumi.Input[dict[str, Any]]]) -> pulumi
     if settings is None:
         if not _said_unknown:
             _said_unknown.append(True)
-            pulumi.log.info(
-                "modelarts: no credentials configured: lookups stay unknown in this preview"
-            )
+            pulumi.log.info("modelarts: no credentials configured: lookups stay unknown in this preview")
         return _unknown_output()
     return pulumi.Output.from_input(fetch(settings))
 

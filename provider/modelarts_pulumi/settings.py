@@ -14,10 +14,10 @@ Credentials: exactly one of
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from .errors import ModelArtsConfigError
@@ -47,6 +47,16 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
 """Environment fallbacks per config key, in precedence order."""
 
 CONFIG_KEYS: tuple[str, ...] = tuple(ENV_VARS)
+"""Every ``modelarts:`` stack-config key."""
+
+CREDENTIAL_KEYS_BY_KIND: dict[str, tuple[str, ...]] = {
+    "aksk": ("accessKey", "secretKey", "securityToken"),
+    "password": ("userName", "password", "domainName"),
+    "token": ("token",),
+}
+"""The config keys of each kind of credentials (see :attr:`Settings.auth_kind`)."""
+CREDENTIAL_KEYS = ("accessKey", "secretKey", "securityToken", "userName", "password", "token")
+"""The keys whose presence means "credentials were given" (a domain name alone is not a credential)."""
 
 DEFAULT_MAX_RETRIES = 5
 DEFAULT_RETRY_BUDGET_SECONDS = 60.0
@@ -312,3 +322,61 @@ class _Reader:
             f"{self.names('domainName')}), "
             f"or an IAM token ({self.names('token')})"
         )
+
+
+# --- the stack config, as the program and the provider process read it -------------------------------------
+
+
+def config_text(value: Any) -> str:
+    """A config value as text: Pulumi config values arrive as strings, except booleans and numbers set with
+    ``--path``/``--type``."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def config_from(get: Callable[[str], Any]) -> dict[str, str]:
+    """The ``modelarts:*`` stack config as ``{"modelarts:<key>": text}``, asked key by key of ``get``: the
+    engine's config in the provider process, ``pulumi.runtime.get_config`` in the program."""
+    config: dict[str, str] = {}
+    for key in CONFIG_KEYS:
+        value = get(f"{CONFIG_NAMESPACE}:{key}")
+        if value is not None:
+            config[f"{CONFIG_NAMESPACE}:{key}"] = config_text(value)
+    return config
+
+
+def located(
+    config: Mapping[str, str], *, region: str | None, project_id: str | None, endpoint: str | None
+) -> dict[str, str]:
+    """``config`` with a resource's own region, project and endpoint (where given) in place of the stack's."""
+    out = dict(config)
+    for key, value in (("region", region), ("projectId", project_id), ("modelartsEndpoint", endpoint)):
+        if value:
+            out[f"{CONFIG_NAMESPACE}:{key}"] = str(value)
+    return out
+
+
+def credentials_given(config: Mapping[str, str], env: Mapping[str, str]) -> bool:
+    """Whether any credential (AK/SK, IAM user, token) is set in the config or the environment."""
+    return any(_given(config, env, key) for key in CREDENTIAL_KEYS)
+
+
+def _given(config: Mapping[str, str], env: Mapping[str, str], key: str) -> bool:
+    if (config.get(f"{CONFIG_NAMESPACE}:{key}") or "").strip():
+        return True
+    return any((env.get(name) or "").strip() for name in ENV_VARS[key])
+
+
+def checkable_settings(config: Mapping[str, str], env: Mapping[str, str] | None = None) -> Settings | None:
+    """Settings for the calls made before anything is created (remote checks at preview, lookups).
+
+    None when no credentials are configured at all, so those calls are skipped (a CI preview). Raises
+    :class:`ModelArtsConfigError` when the settings are wrong in a way that does not depend on credentials
+    (an unknown region, a malformed endpoint, ...) or the credentials given are incomplete or conflicting.
+    """
+    env = os.environ if env is None else env
+    if credentials_given(config, env):
+        return Settings.from_config(config, env)
+    if _given(config, env, "region"):
+        # Everything but the credentials must still be right: check it with a stand-in token.
+        Settings.from_config({**config, f"{CONFIG_NAMESPACE}:token": "stand-in"}, env)
+    return None

@@ -21,12 +21,29 @@ MAX_DESCRIPTION_LENGTH = 256
 MAX_ENVIRONMENT_ENTRIES = 100
 
 ParameterType = Literal["String", "Integer", "Float", "Boolean"]
-Phase = Literal["Creating", "Pending", "Running", "Terminating", "Completed", "Failed", "Terminated", "Abnormal"]
+
+# --- job phases (API reference §2): every set of phases is defined here, and only here -----------------------
 
 TERMINAL_PHASES: frozenset[str] = frozenset({"Completed", "Failed", "Terminated", "Abnormal"})
 """Phases a job never leaves (the user guide: these cannot be stopped)."""
+FAILED_PHASES: frozenset[str] = TERMINAL_PHASES - {"Completed"}
+"""Terminal phases of a job that did not complete: it failed, was stopped, or turned Abnormal. ``Terminating``
+is not one of them: it is not terminal (a stop in progress, which ends ``Terminated``)."""
+STOPPING_PHASES: frozenset[str] = frozenset({"Terminating"})
+"""A stop in progress: the job ends ``Terminated`` and reaches no milestone any more."""
 STOPPABLE_PHASES: frozenset[str] = frozenset({"Creating", "Pending", "Running"})
 """Phases in which the terminate action is accepted (else 409 ModelArts.2796)."""
+
+Milestone = Literal["submitted", "running", "completed"]
+"""How far a job got: submitted (it left ``Creating``), running, completed."""
+MILESTONE_PHASES: dict[str, frozenset[str]] = {
+    "submitted": frozenset({"Pending", "Running", "Completed"}),
+    "running": frozenset({"Running", "Completed"}),
+    "completed": frozenset({"Completed"}),
+}
+"""The phases in which a job has reached each milestone."""
+PAST_MILESTONES_PHASES: frozenset[str] = FAILED_PHASES | STOPPING_PHASES
+"""Phases from which a job reaches no milestone any more: it ended without completing, or is being stopped."""
 
 METRIC_NAMES: tuple[str, ...] = ("cpuUsage", "memUsage", "gpuUtil", "gpuMemUsage", "npuUtil", "npuMemUsage")
 

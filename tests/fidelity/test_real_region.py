@@ -11,9 +11,8 @@ import yaml  # type: ignore[import-untyped]
 from huaweicloudsdkcore.auth.internal import IamHelper
 from huaweicloudsdkmodelarts.v1.region.modelarts_region import ModelArtsRegion
 
-from modelarts_pulumi.providers.context import CONFIG_KEYS
 from modelarts_pulumi.regions import MODELARTS_REGIONS
-from modelarts_pulumi.settings import Settings, modelarts_endpoint_env_var
+from modelarts_pulumi.settings import CONFIG_KEYS, Settings, modelarts_endpoint_env_var
 
 ROOT = Path(__file__).resolve().parents[2]
 AKSK = {"HW_ACCESS_KEY": "AK", "HW_SECRET_KEY": "SK"}

@@ -16,7 +16,6 @@ from modelarts_pulumi.client import ModelArtsClient
 from modelarts_pulumi.errors import ModelArtsError
 from modelarts_pulumi.inputs import TrainingJobInputs
 from modelarts_pulumi.providers import context, job_lifecycle
-from modelarts_pulumi.providers import create as create_module
 from modelarts_pulumi.providers.algorithm import AlgorithmProvider
 from modelarts_pulumi.providers.job_mapping import to_request
 from modelarts_pulumi.providers.training_job import TrainingJobProvider
@@ -45,7 +44,6 @@ def server(start_local_modelarts: Any) -> LocalModelArts:
 def short_waits(monkeypatch: pytest.MonkeyPatch) -> None:
     """Backoffs are waited for, but briefly: the tests count retries, not seconds."""
     monkeypatch.setattr(retry_policy, "pause", lambda seconds: time.sleep(min(seconds, 0.02)))
-    monkeypatch.setattr(create_module, "_sleep", lambda seconds: time.sleep(min(seconds, 0.02)))
 
 
 @pytest.fixture

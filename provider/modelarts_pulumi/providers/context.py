@@ -16,61 +16,27 @@ from typing import Any
 from pulumi.dynamic import ConfigureRequest
 
 from ..client import ModelArtsClient
-from ..errors import ModelArtsConfigError
-from ..settings import Settings
-
-CONFIG_NAMESPACE = "modelarts"
+from ..settings import CONFIG_NAMESPACE, Settings, config_from, config_text, located
 
 _lock = threading.Lock()
 _config: dict[str, str] = {}
 _clients: dict[tuple[str | None, str | None, str | None], ModelArtsClient] = {}
 
 
-CONFIG_KEYS = (
-    "region",
-    "projectId",
-    "modelartsEndpoint",
-    "iamEndpoint",
-    "accessKey",
-    "secretKey",
-    "securityToken",
-    "userName",
-    "password",
-    "domainName",
-    "token",
-    "caBundle",
-    "insecure",
-    "maxRetries",
-    "retryBudgetSeconds",
-    "timeoutSeconds",
-)
-
-
 def configure(req: ConfigureRequest) -> None:
     """Keep the ``modelarts:*`` stack config the engine sends to every dynamic provider."""
-    set_stack_config(
-        {
-            f"{CONFIG_NAMESPACE}:{key}": value
-            for key in CONFIG_KEYS
-            if (value := req.config.get(f"{CONFIG_NAMESPACE}:{key}")) is not None
-        }
-    )
+    set_stack_config(config_from(req.config.get))
 
 
 def set_stack_config(raw: Mapping[str, Any]) -> None:
     """Keep the ``modelarts:*`` part of the stack config."""
     prefix = f"{CONFIG_NAMESPACE}:"
-    selected = {key: _text(value) for key, value in raw.items() if key.startswith(prefix) and value is not None}
+    selected = {key: config_text(value) for key, value in raw.items() if key.startswith(prefix) and value is not None}
     with _lock:
         if selected != _config:
             _config.clear()
             _config.update(selected)
             _clients.clear()
-
-
-def _text(value: Any) -> str:
-    # Pulumi config values arrive as strings, except booleans and numbers set with --path/--type.
-    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def stack_config() -> dict[str, str]:
@@ -81,26 +47,9 @@ def stack_config() -> dict[str, str]:
 
 def located_config(props: Mapping[str, Any]) -> dict[str, str]:
     """The stack config with the region, project and endpoint recorded on a resource (``props``) applied."""
-    config = stack_config()
-    for prop, config_key in (("region", "region"), ("project_id", "projectId"), ("endpoint", "modelartsEndpoint")):
-        if props.get(prop):
-            config[f"{CONFIG_NAMESPACE}:{config_key}"] = str(props[prop])
-    return config
-
-
-def current_settings() -> Settings:
-    """Settings from the stack config and the environment; raises ModelArtsConfigError when incomplete."""
-    with _lock:
-        config = dict(_config)
-    return Settings.from_config(config)
-
-
-def try_settings() -> tuple[Settings | None, str | None]:
-    """Settings if they are complete, else ``(None, why)``: preview must work without credentials."""
-    try:
-        return current_settings(), None
-    except ModelArtsConfigError as exc:
-        return None, str(exc)
+    return located(
+        stack_config(), region=props.get("region"), project_id=props.get("project_id"), endpoint=props.get("endpoint")
+    )
 
 
 def client_for(props: Mapping[str, Any]) -> ModelArtsClient:

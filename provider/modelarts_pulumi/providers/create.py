@@ -1,36 +1,26 @@
 """Creating without duplicates.
 
 ModelArts' POSTs take no idempotency key, so a create whose answer was lost (timeout, reset connection, 5xx
-after the work was done) must not simply be sent again. Before and after every ambiguous attempt we look the
-object up by its name and adopt it when it is what we asked for. The same lookup makes an ``up`` that was
-killed between the create call and the state write converge on the next run instead of failing or making a
-twin.
+after the work was done) must not simply be sent again. The object is looked up by its name first, and again
+after every failure that may have done the work; it is adopted when it is what we asked for. The same lookup
+makes an ``up`` that was killed between the create call and the state write converge on the next run instead
+of failing or making a twin.
 
-Throttling (429) is retried by the transport itself, after ``Retry-After``: nothing was done, so sending again
-is safe. What reaches this loop is what the transport may not retry for a POST: a 5xx or a lost answer.
+Which failures those are, and how long to wait before sending again, is the retry policy's to say
+(:mod:`~modelarts_pulumi.retry_policy`): the transport has already retried what it safely could (a throttled
+create, a connection that never opened), so anything else ends the create.
 """
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable
 from typing import TypeVar
 
-import requests
-
-from ..errors import ModelArtsApiError, ModelArtsConfigError, ModelArtsError
-from .common import progress
+from .. import retry_policy
+from ..errors import ModelArtsApiError, ModelArtsError
+from .progress import progress
 
 T = TypeVar("T")
-
-MAX_ATTEMPTS = 8
-"""POSTs at most per create; the backoff between them adds up to half a minute at most."""
-
-
-def _sleep(seconds: float) -> None:
-    # Module-level so tests can shorten the waits.
-    time.sleep(seconds)
 
 
 def create_once(
@@ -40,10 +30,12 @@ def create_once(
     post: Callable[[], T],
     find: Callable[[], T | None],
     matches: Callable[[T], bool],
-    duplicate_codes: tuple[str, ...],
+    resends: int,
     describe: Callable[[T], str] = lambda found: "",
 ) -> T:
-    """POST once in effect: adopt a matching object of the same name, refuse a different one."""
+    """POST once in effect: adopt a matching object of the same name, refuse a different one. After a failure
+    that may have done the work and a lookup that found nothing, the POST is sent again, ``resends`` times at
+    most (``modelarts:maxRetries``)."""
 
     def adopt_or_refuse(found: T) -> T:
         if matches(found):
@@ -57,27 +49,18 @@ def create_once(
     existing = find()
     if existing is not None:
         return adopt_or_refuse(existing)
-    for attempt in range(1, MAX_ATTEMPTS + 1):
+    for attempt in range(1, resends + 2):
         try:
             return post()
-        except (ModelArtsError, requests.RequestException) as exc:
-            status = getattr(exc, "status", 0) or 0
-            code = getattr(exc, "error_code", "") or ""
-            if isinstance(exc, ModelArtsConfigError) or attempt == MAX_ATTEMPTS:
+        except ModelArtsApiError as exc:
+            if not retry_policy.look_up_before_resending(exc):
                 raise
-            if status == 429:
-                # Throttled before the service did anything: sending again cannot duplicate.
-                progress(f"create {kind} {name!r}: throttled, retrying (attempt {attempt})")
-            elif code in duplicate_codes or status == 0 or status >= 500:
-                # The service may have done the work: look before sending again.
-                found = find()
-                if found is not None:
-                    return adopt_or_refuse(found)
-                if code in duplicate_codes:
-                    raise
-                what = f"HTTP {status} {code}" if status else f"no answer ({code or type(exc).__name__})"
-                progress(f"create {kind} {name!r}: {what}; nothing was created, retrying (attempt {attempt})")
-            elif isinstance(exc, ModelArtsApiError) or not isinstance(exc, requests.RequestException):
+            found = find()
+            if found is not None:
+                return adopt_or_refuse(found)
+            if exc.is_duplicate_name or attempt > resends:
                 raise
-            _sleep(min(8.0, 0.5 * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0))
+            what = f"HTTP {exc.status} {exc.error_code}" if exc.status else f"no answer ({exc.error_code})"
+            progress(f"create {kind} {name!r}: {what}; nothing was created, retrying (attempt {attempt})")
+            retry_policy.pause(retry_policy.backoff(attempt))
     raise AssertionError("unreachable")

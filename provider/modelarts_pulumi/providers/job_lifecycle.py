@@ -11,16 +11,10 @@ from __future__ import annotations
 from ..client import ModelArtsClient
 from ..errors import ModelArtsApiError, ModelArtsError
 from ..inputs import TrainingJobInputs
-from ..wire import STOPPABLE_PHASES, TERMINAL_PHASES, TrainingJob
-from .common import Deadline, poll_intervals, progress
+from ..wire import MILESTONE_PHASES, PAST_MILESTONES_PHASES, STOPPABLE_PHASES, TERMINAL_PHASES, TrainingJob
+from .polling import Deadline, poll_intervals
+from .progress import progress
 
-# What each `wait_for` target accepts as reached.
-REACHED = {
-    "submitted": frozenset({"Pending", "Running", "Completed"}),
-    "running": frozenset({"Running", "Completed"}),
-    "completed": frozenset({"Completed"}),
-}
-FAILED = frozenset({"Failed", "Abnormal", "Terminated", "Terminating"})
 DELETE_TIMEOUT_SECONDS = 600.0
 """How long a delete waits for the job to end and disappear (``TrainingJob(delete_timeout=...)``)."""
 LOG_TAIL_LINES = 20
@@ -33,7 +27,7 @@ class TrainingJobFailed(ModelArtsError):
 
 def wait_for_target(client: ModelArtsClient, job: TrainingJob, inputs: TrainingJobInputs) -> TrainingJob:
     """Poll until the job reaches ``inputs.wait_for``; on failure clean up (unless kept) and raise."""
-    target = REACHED[inputs.wait_for]
+    target = MILESTONE_PHASES[inputs.wait_for]
     deadline = Deadline(inputs.wait_timeout)
     job_id, name = job.metadata.id, job.metadata.name
     last_phase, last_said = "", 0.0
@@ -46,10 +40,10 @@ def wait_for_target(client: ModelArtsClient, job: TrainingJob, inputs: TrainingJ
             last_phase, last_said = job.phase, deadline.elapsed
         if job.phase in target:
             return job
-        if job.phase in FAILED or deadline.expired:
+        if job.phase in PAST_MILESTONES_PHASES or deadline.expired:
             why = (
                 f"is {job.phase}"
-                if job.phase in FAILED
+                if job.phase in PAST_MILESTONES_PHASES
                 else f"did not reach {inputs.wait_for} within wait_timeout={inputs.wait_timeout}s (phase {job.phase})"
             )
             timeout = inputs.delete_timeout or DELETE_TIMEOUT_SECONDS
@@ -59,17 +53,12 @@ def wait_for_target(client: ModelArtsClient, job: TrainingJob, inputs: TrainingJ
     raise AssertionError("unreachable")
 
 
-def is_transient(exc: ModelArtsApiError) -> bool:
-    """Worth asking again later: throttled, a server-side error, or no answer at all."""
-    return exc.status in (0, 429) or exc.status >= 500
-
-
 def _poll(client: ModelArtsClient, job_id: str, deadline: Deadline, *, name: str) -> TrainingJob | None:
     """The job now; None when a transient failure leaves the answer for the next poll (before the deadline)."""
     try:
         return client.get_training_job(job_id)
     except ModelArtsApiError as exc:
-        if not is_transient(exc) or deadline.expired:
+        if not exc.is_transient or deadline.expired:
             raise
         progress(f"training job {name} ({job_id}): polling failed ({exc.status or 'no answer'}); polling again")
         return None
@@ -133,7 +122,7 @@ def delete_job(client: ModelArtsClient, job_id: str, *, name: str, timeout: floa
                 deleted = True
             last_error = None
         except ModelArtsApiError as exc:
-            if not is_transient(exc):
+            if not exc.is_transient:
                 raise
             last_error = exc
             progress(f"training job {name} ({job_id}): {exc.status or 'no answer'} while deleting; trying again")
@@ -146,8 +135,8 @@ def _terminate(client: ModelArtsClient, job_id: str) -> None:
     try:
         client.terminate_training_job(job_id)
     except ModelArtsApiError as exc:
-        # 2796/2878: it left the stoppable phases meanwhile; 2775: gone. Either way, go on polling.
-        if exc.error_code not in ("ModelArts.2796", "ModelArts.2878") and not exc.is_not_found:
+        # It left the stoppable phases meanwhile, or it is gone: either way, go on polling.
+        if not (exc.is_not_stoppable or exc.is_not_found):
             raise
 
 

@@ -9,6 +9,7 @@ from urllib.parse import quote
 from ..client import ModelArtsClient
 from ..errors import ModelArtsError
 from ..inputs import ChannelData, TrainingJobInputs
+from ..outputs import TrainingJobOutputs
 from ..wire import (
     TERMINAL_PHASES,
     AutoStop,
@@ -212,32 +213,33 @@ def job_outputs(
     tasks = task_outputs(job)
     first = tasks[0] if tasks else {}
     algorithm = job.algorithm or JobAlgorithm()
-    outs: dict[str, Any] = {
-        **inputs,
-        **location,
-        "name": job.metadata.name,
-        "job_id": job.metadata.id,
-        "phase": job.phase,
-        "secondary_phase": job.status.secondary_phase,
-        "create_time": job.metadata.create_time,
-        "start_time": job.status.start_time,
-        "duration": job.status.duration,
-        "tasks": tasks,
-        "exit_code": first.get("exit_code"),
-        "exit_message": first.get("message") or "",
-        "algorithm_name": algorithm.name,
-        "output_urls": {c.name: c.remote.obs.obs_url for c in algorithm.outputs or [] if c.remote and c.remote.obs},
-        "log_path": inputs.get("log_export_path"),
-        "console_url": console_url(location["region"], job.metadata.id),
-    }
     settled = previous is not None and job.phase in TERMINAL_PHASES and previous.get("phase") == job.phase
     if settled:
         assert previous is not None
-        outs.update({key: previous.get(key) for key in VOLATILE_OUTPUTS})
+        volatile = {key: previous.get(key) for key in VOLATILE_OUTPUTS}
     else:
-        outs["metrics"] = _latest_metrics(client, job)
-        outs["log_url"] = _log_url(client, job)
-    return outs
+        volatile = {"metrics": _latest_metrics(client, job), "log_url": _log_url(client, job)}
+    computed = TrainingJobOutputs.model_validate(
+        {
+            **location,
+            **volatile,
+            "name": job.metadata.name,
+            "job_id": job.metadata.id,
+            "phase": job.phase,
+            "secondary_phase": job.status.secondary_phase,
+            "create_time": job.metadata.create_time,
+            "start_time": job.status.start_time,
+            "duration": job.status.duration,
+            "tasks": tasks,
+            "exit_code": first.get("exit_code"),
+            "exit_message": first.get("message") or "",
+            "algorithm_name": algorithm.name,
+            "output_urls": {c.name: c.remote.obs.obs_url for c in algorithm.outputs or [] if c.remote and c.remote.obs},
+            "log_path": inputs.get("log_export_path"),
+            "console_url": console_url(location["region"], job.metadata.id),
+        }
+    )
+    return {**inputs, **computed.model_dump()}
 
 
 def _latest_metrics(client: ModelArtsClient, job: TrainingJob) -> dict[str, float] | None:

@@ -9,29 +9,23 @@ the service is skipped, never failed: the create call will tell. Catalogs are ca
 
 from __future__ import annotations
 
-import os
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TypeVar
 
 from pulumi.dynamic import CheckFailure
 
 from ..client import ModelArtsClient
 from ..errors import ModelArtsApiError, ModelArtsConfigError, ModelArtsError
-from ..inputs import AlgorithmInputs, TrainingJobInputs, value_type_problem
-from ..settings import CONFIG_NAMESPACE, ENV_VARS, Settings
+from ..inputs import AlgorithmInputs, TrainingJobInputs
+from ..rules import value_type_problem
+from ..settings import CONFIG_NAMESPACE, CREDENTIAL_KEYS_BY_KIND, checkable_settings
 from ..wire import Algorithm, Engine, Flavor
 from . import context
-from .common import progress
+from .progress import progress
 
 CACHE_SECONDS = 300.0
-CREDENTIAL_KEYS = ("accessKey", "secretKey", "securityToken", "userName", "password", "token")
-AUTH_KEYS = {
-    "aksk": ("accessKey", "secretKey", "securityToken"),
-    "password": ("userName", "password", "domainName"),
-    "token": ("token",),
-}
 MAX_LISTED = 20
 
 ALGORITHM_CHECKS = "algorithms (the engine exists)"
@@ -55,35 +49,6 @@ def _cached(key: tuple[str, ...], load: Callable[[], T]) -> T:
     with _lock:
         _cache[key] = (time.monotonic(), value)
     return value
-
-
-def credentials_given(config: Mapping[str, str], env: Mapping[str, str]) -> bool:
-    """Whether any credential (AK/SK, IAM user, token) is set in the config or the environment."""
-    for key in CREDENTIAL_KEYS:
-        if (config.get(f"{CONFIG_NAMESPACE}:{key}") or "").strip():
-            return True
-        if any((env.get(name) or "").strip() for name in ENV_VARS[key]):
-            return True
-    return False
-
-
-def checkable_settings(config: Mapping[str, str], env: Mapping[str, str] | None = None) -> Settings | None:
-    """Settings for the calls made before anything is created (remote checks, lookups).
-
-    None when no credentials are configured at all, so those calls are skipped (a CI preview). Raises
-    :class:`ModelArtsConfigError` when the settings are wrong in a way that does not depend on credentials
-    (an unknown region, a malformed endpoint, ...) or the credentials given are incomplete or conflicting.
-    """
-    env = os.environ if env is None else env
-    if credentials_given(config, env):
-        return Settings.from_config(config, env)
-    region_given = (config.get(f"{CONFIG_NAMESPACE}:region") or "").strip() or any(
-        (env.get(name) or "").strip() for name in ENV_VARS["region"]
-    )
-    if region_given:
-        # Everything but the credentials must still be right: check it with a stand-in token.
-        Settings.from_config({**config, f"{CONFIG_NAMESPACE}:token": "stand-in"}, env)
-    return None
 
 
 def _client(what: str, location: dict[str, str | None]) -> tuple[ModelArtsClient | None, list[CheckFailure]]:
@@ -114,7 +79,7 @@ def _call_failure(exc: ModelArtsError, what: str, client: ModelArtsClient) -> li
     if isinstance(exc, ModelArtsConfigError):
         return [settings_failure(exc)]
     if isinstance(exc, ModelArtsApiError) and exc.is_auth_error:
-        keys = " + ".join(f"{CONFIG_NAMESPACE}:{key}" for key in AUTH_KEYS[client.settings.auth_kind])
+        keys = " + ".join(f"{CONFIG_NAMESPACE}:{key}" for key in CREDENTIAL_KEYS_BY_KIND[client.settings.auth_kind])
         return [
             CheckFailure(
                 "",

@@ -9,7 +9,6 @@ change them), so a finished job stays quiet.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from pulumi.dynamic import (
@@ -24,49 +23,15 @@ from pulumi.dynamic import (
 
 from ..client import ModelArtsClient
 from ..errors import ModelArtsApiError, ModelArtsError
-from ..inputs import TrainingJobInputs
-from ..wire import TERMINAL_PHASES, TrainingJob
-from . import context, job_lifecycle, remote_checks
-from .common import UNKNOWN, autoname, changed_keys, fetch_for_read, is_unknown, progress, user_props, validate
+from ..inputs import LOCATION_FIELDS, TrainingJobInputs
+from ..wire import FAILED_PHASES, TERMINAL_PHASES, TrainingJob
+from . import context, diffs, job_lifecycle, remote_checks
+from .autoname import autoname
 from .create import create_once
 from .job_mapping import coerce_props, described_inputs, job_outputs, matches_spec, spec_differences, to_request
-
-# Everything the service fixes at creation: changing any of these means a new job.
-REPLACE_KEYS = (
-    "name",
-    "kind",
-    "workspace_id",
-    "algorithm_id",
-    "code_dir",
-    "boot_file",
-    "command",
-    "engine_id",
-    "engine_name",
-    "engine_version",
-    "image_url",
-    "hyperparameters",
-    "inputs",
-    "outputs",
-    "flavor_id",
-    "pool_id",
-    "node_count",
-    "log_export_path",
-    "environments",
-    "volumes",
-    "auto_stop_hours",
-    "annotations",
-    "triggers",
-    "adopt_id",
-    "region",
-    "project_id",
-    "endpoint",
-)
-# `description` is the API's one mutable field; the others only steer this provider.
-UPDATE_KEYS = ("description", "wait_for", "wait_timeout", "keep_failed", "delete_timeout")
-IDENTITY_KEYS = tuple(key for key in REPLACE_KEYS if key != "name")
-# Where the job lives: outputs, and inputs only when the program gives them (a refresh must not add them).
-LOCATION_KEYS = ("region", "project_id", "endpoint")
-FAILED_PHASES = frozenset({"Failed", "Abnormal", "Terminated"})
+from .progress import progress
+from .reads import fetch_for_read
+from .validation import UNKNOWN, user_props, validate
 
 
 class TrainingJobProvider(ResourceProvider):
@@ -80,7 +45,7 @@ class TrainingJobProvider(ResourceProvider):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         props = coerce_props(user_props(news))
         if not props.get("name") and not props.get("adopt_id"):
-            props["name"] = autoname(props, _olds, identity=IDENTITY_KEYS) or UNKNOWN
+            props["name"] = autoname(props, TrainingJobInputs) or UNKNOWN
         placeholder = bool(props.get("adopt_id")) and not props.get("name")
         candidate = {**props, "name": "adopted"} if placeholder else props
         parsed, failures, unknown = validate(TrainingJobInputs, candidate)
@@ -98,23 +63,13 @@ class TrainingJobProvider(ResourceProvider):
         return CheckResult(normalized, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        replaces = [
-            key
-            for key in changed_keys(olds, news, REPLACE_KEYS)
-            if key not in ("region", "project_id", "endpoint", "name") or news.get(key)
-        ]
-        updates = changed_keys(olds, news, UPDATE_KEYS)
-        if not replaces and olds.get("phase") in FAILED_PHASES:
+        result = diffs.diff(TrainingJobInputs, olds, news)
+        if not result.replaces and olds.get("phase") in FAILED_PHASES:
             progress(
                 f"training job {olds.get('name')} ({_id}) ended {olds.get('phase')}; it is not re-run. "
                 f"Change `triggers` to run it again."
             )
-        return DiffResult(
-            changes=bool(replaces or updates),
-            replaces=replaces,
-            # An explicit name would collide: the old job must go first. Autonamed jobs are created first.
-            delete_before_replace=bool(replaces) and not news.get("name_prefix"),
-        )
+        return result
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         client = context.client_for(props)
@@ -129,7 +84,7 @@ class TrainingJobProvider(ResourceProvider):
                 post=lambda: client.create_training_job(to_request(inputs)),
                 find=lambda: _find_reusable(client, inputs),
                 matches=lambda found: matches_spec(found, inputs),
-                duplicate_codes=("ModelArts.2751",),
+                resends=client.settings.max_retries,
                 describe=lambda found: f"({found.metadata.id}, {found.phase})",
             )
             progress(f"training job {inputs.name} submitted as {job.metadata.id}")
@@ -168,7 +123,7 @@ class TrainingJobProvider(ResourceProvider):
         inputs = {
             k: v
             for k, v in props.items()
-            if k in TrainingJobInputs.model_fields and k not in LOCATION_KEYS and v is not None
+            if k in TrainingJobInputs.model_fields and k not in LOCATION_FIELDS and v is not None
         }
         if first_read:
             inputs.update(described_inputs(job))
@@ -214,7 +169,3 @@ def _find_reusable(client: ModelArtsClient, inputs: TrainingJobInputs) -> Traini
     jobs = client.find_training_jobs_by_name(inputs.name, inputs.workspace_id)
     jobs.sort(key=lambda job: (not matches_spec(job, inputs), job.phase in TERMINAL_PHASES - {"Completed"}))
     return jobs[0] if jobs else None
-
-
-def _unknown_free(props: Mapping[str, Any]) -> bool:
-    return not is_unknown(dict(props))

@@ -1,0 +1,49 @@
+"""What counts as a change, and what a change does, derived from the inputs' declarations
+(:mod:`~modelarts_pulumi.declare`): replaces, in-place updates, and whether the old object goes first."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pulumi.dynamic import DiffResult
+from pydantic import BaseModel
+
+from ..declare import REPLACING, UPDATING, Change, inputs_of
+from .validation import is_unknown
+
+
+def normal(value: Any) -> Any:
+    """A value as the service sees it: empty collections and None mean the same thing."""
+    if value in ({}, [], "", None):
+        return None
+    return value
+
+
+def changed_keys(olds: Mapping[str, Any], news: Mapping[str, Any], keys: Iterable[str]) -> list[str]:
+    """Input keys whose value differs, treating a missing key like ``None`` and unknowns as changed."""
+    out = []
+    for key in keys:
+        new = news.get(key)
+        if is_unknown(new) or normal(olds.get(key)) != normal(new):
+            out.append(key)
+    return out
+
+
+def diff(model: type[BaseModel], olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffResult:
+    """The diff of two sets of inputs of ``model``, as its fields declare: a changed replacing input replaces
+    (one that is only replaced when given is left alone when the program leaves it out: "wherever it is now"),
+    a changed updating input updates in place. An explicitly named replacement must wait for the old object to
+    go, since names are unique; an autonamed one is created first, under its new name."""
+    declared = inputs_of(model)
+    replaces = [
+        key
+        for key in changed_keys(olds, news, (k for k, d in declared.items() if d.change in REPLACING))
+        if declared[key].change is Change.REPLACE or news.get(key)
+    ]
+    updates = changed_keys(olds, news, (k for k, d in declared.items() if d.change in UPDATING))
+    return DiffResult(
+        changes=bool(replaces or updates),
+        replaces=replaces,
+        delete_before_replace=bool(replaces) and not news.get("name_prefix"),
+    )

@@ -1,0 +1,70 @@
+"""What a resource class takes from its declarations (``inputs.py``, ``outputs.py``): the props it registers,
+the outputs it exposes before they are known, which of them are secrets, and its docstring."""
+
+from __future__ import annotations
+
+import inspect
+import re
+import textwrap
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+from pydantic import BaseModel
+
+from ..declare import inputs_of, outputs_of, program_inputs, secret_names
+
+RESOURCE_NAME_DOC = "The Pulumi resource name (unique in the stack)."
+OPTS_DOC = "Pulumi resource options (``pulumi.ResourceOptions``)."
+
+
+@dataclass(frozen=True)
+class Declared:
+    """A resource's inputs and outputs models."""
+
+    inputs: type[BaseModel]
+    outputs: type[BaseModel]
+
+    def props(self, resource_name: str, args: Mapping[str, Any]) -> dict[str, Any]:
+        """The props to register: every program input, taken from ``args`` (the class's keyword arguments);
+        what an autoname derives from, when no name is given; and every computed output as None, so that it
+        becomes an attribute of the resource object."""
+        props = {name: args[name] for name in program_inputs(self.inputs)}
+        if props.get("name") is None:
+            props["name_prefix"] = resource_name
+            props["name_seed"] = f"{pulumi.get_project()}/{pulumi.get_stack()}"
+        props.update({name: None for name in outputs_of(self.outputs) if name not in props})
+        return props
+
+    def options(self, opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions | None:
+        """``opts`` with the declared secrets added to ``additional_secret_outputs``."""
+        secrets = secret_names(self.inputs, self.outputs)
+        if not secrets:
+            return opts
+        return pulumi.ResourceOptions.merge(pulumi.ResourceOptions(additional_secret_outputs=secrets), opts)
+
+    def docstring(self, cls: type) -> str:
+        """The class docstring (its introduction) followed by ``Args`` (in the order of the signature) and
+        ``Outputs``, from the declarations."""
+        what = "the " + " ".join(word.lower() for word in re.findall("[A-Z][a-z]*", cls.__name__))
+        inputs = inputs_of(self.inputs)
+        sections = [inspect.cleandoc(cls.__doc__ or ""), "", "Args:"]
+        for name in inspect.signature(cls.__init__).parameters:  # type: ignore[misc]
+            if name == "resource_name":
+                sections.append(_entry(name, RESOURCE_NAME_DOC))
+            elif name == "opts":
+                sections.append(_entry(name, OPTS_DOC))
+            elif name in inputs:
+                declared = inputs[name]
+                default = f" Default: ``{declared.default}``." if declared.default else ""
+                sections.append(_entry(name, f"{declared.doc}{default} {declared.change.effect(what)}"))
+        sections += ["", "Outputs (and every input, as the provider normalized it):"]
+        for name, output in outputs_of(self.outputs).items():
+            secret = " Stored as a secret." if output.secret else ""
+            sections.append(_entry(f"{name} ({output.type})", output.doc + secret))
+        return "\n".join(sections) + "\n"
+
+
+def _entry(name: str, text: str) -> str:
+    return textwrap.fill(f"{name}: {text}", width=116, initial_indent="    ", subsequent_indent="        ")
