@@ -11,10 +11,11 @@ from pulumi.runtime import rpc
 
 from modelarts_pulumi.errors import ModelArtsConfigError
 from modelarts_pulumi.inputs import TrainingJobInputs
-from modelarts_pulumi.providers import context, remote_checks
+from modelarts_pulumi.providers import context
 from modelarts_pulumi.providers.algorithm import AlgorithmProvider
 from modelarts_pulumi.providers.job_mapping import coerce_props, described_inputs, spec_differences, to_request
 from modelarts_pulumi.providers.training_job import TrainingJobProvider
+from modelarts_pulumi.settings import checkable_settings
 from modelarts_pulumi.wire import TrainingJob
 
 UNKNOWN = rpc.UNKNOWN
@@ -258,12 +259,12 @@ def test_a_misspelt_nested_key_gets_a_suggestion() -> None:
 )
 def test_settings_for_the_remote_checks(config: dict[str, str], env: dict[str, str], outcome: str | None) -> None:
     if outcome is None:
-        assert remote_checks.checkable_settings(config, env) is None
+        assert checkable_settings(config, env) is None
     elif outcome == "settings":
-        assert remote_checks.checkable_settings(config, env) is not None
+        assert checkable_settings(config, env) is not None
     else:
         with pytest.raises(ModelArtsConfigError, match=re.escape(outcome)):
-            remote_checks.checkable_settings(config, env)
+            checkable_settings(config, env)
 
 
 def test_wrong_settings_fail_the_check_naming_the_key() -> None:

@@ -27,6 +27,7 @@ from ..wire import (
     Remote,
     TrainingJob,
     TrainingJobRequest,
+    Volume,
 )
 from . import context
 
@@ -92,12 +93,10 @@ def to_request(inputs: TrainingJobInputs) -> TrainingJobRequest:
     )
     spec = JobSpec(
         resource=JobResource(flavor_id=inputs.flavor_id, pool_id=inputs.pool_id, node_count=inputs.node_count),
-        volumes=None,
+        volumes=[Volume.model_validate(volume) for volume in inputs.volumes] or None,
         log_export_path=LogExportPath(obs_url=inputs.log_export_path) if inputs.log_export_path else None,
         auto_stop=AutoStop(duration=inputs.auto_stop_hours) if inputs.auto_stop_hours else None,
     )
-    if inputs.volumes:
-        spec = spec.model_copy(update={"volumes": list(inputs.volumes)})
     return TrainingJobRequest(
         kind=inputs.kind,
         metadata=JobMetadata(

@@ -23,8 +23,7 @@ class Algorithm(Resource, module="modelarts", name="Algorithm"):
 
     Everything but the name, the workspace and the location can change in place (the API's PUT replaces the
     whole definition). The physical name defaults to the resource name plus a suffix; an explicit ``name`` is
-    honoured, and changing it replaces the algorithm. The inputs and outputs are listed below and in
-    ``docs/reference.md``.
+    honoured, and changing it replaces the algorithm.
     """
 
     # Outputs (documented in outputs.AlgorithmOutputs), then inputs, as the provider normalized them.

@@ -13,7 +13,7 @@ from typing import Any
 import pulumi
 from pydantic import BaseModel
 
-from ..declare import inputs_of, outputs_of, program_inputs, secret_names
+from ..declare import InputDeclaration, inputs_of, outputs_of, program_inputs, secret_names
 
 RESOURCE_NAME_DOC = "The Pulumi resource name (unique in the stack)."
 OPTS_DOC = "Pulumi resource options (``pulumi.ResourceOptions``)."
@@ -44,26 +44,37 @@ class Declared:
             return opts
         return pulumi.ResourceOptions.merge(pulumi.ResourceOptions(additional_secret_outputs=secrets), opts)
 
+    def inputs_in_signature_order(self, cls: type) -> list[tuple[str, InputDeclaration]]:
+        """The program inputs, in the order of ``cls.__init__``'s keyword arguments."""
+        inputs = inputs_of(self.inputs)
+        return [(name, inputs[name]) for name in inspect.signature(cls.__init__).parameters if name in inputs]  # type: ignore[misc]
+
     def docstring(self, cls: type) -> str:
         """The class docstring (its introduction) followed by ``Args`` (in the order of the signature) and
         ``Outputs``, from the declarations."""
-        what = "the " + " ".join(word.lower() for word in re.findall("[A-Z][a-z]*", cls.__name__))
-        inputs = inputs_of(self.inputs)
-        sections = [inspect.cleandoc(cls.__doc__ or ""), "", "Args:"]
-        for name in inspect.signature(cls.__init__).parameters:  # type: ignore[misc]
-            if name == "resource_name":
-                sections.append(_entry(name, RESOURCE_NAME_DOC))
-            elif name == "opts":
-                sections.append(_entry(name, OPTS_DOC))
-            elif name in inputs:
-                declared = inputs[name]
-                default = f" Default: ``{declared.default}``." if declared.default else ""
-                sections.append(_entry(name, f"{declared.doc}{default} {declared.change.effect(what)}"))
-        sections += ["", "Outputs (and every input, as the provider normalized it):"]
+        what = object_kind(cls)
+        sections = [inspect.cleandoc(cls.__doc__ or ""), "", "Args:", _entry("resource_name", RESOURCE_NAME_DOC)]
+        for name, declared in self.inputs_in_signature_order(cls):
+            default = f" Default: ``{declared.default}``." if declared.default else ""
+            sections.append(_entry(name, f"{declared.doc}{default} {declared.change.effect(what)}"))
+        sections += [_entry("opts", OPTS_DOC), "", OUTPUTS_HEADING + ":"]
         for name, output in outputs_of(self.outputs).items():
             secret = " Stored as a secret." if output.secret else ""
             sections.append(_entry(f"{name} ({output.type})", output.doc + secret))
         return "\n".join(sections) + "\n"
+
+
+OUTPUTS_HEADING = "Outputs (and every input, as the provider normalized it)"
+
+
+def object_kind(cls: type) -> str:
+    """``the training job`` for ``TrainingJob``: how the documentation names the object."""
+    return "the " + " ".join(word.lower() for word in re.findall("[A-Z][a-z]*", cls.__name__))
+
+
+def introduction(cls: type) -> str:
+    """The hand-written part of a resource class's docstring (before the generated sections)."""
+    return inspect.cleandoc(cls.__doc__ or "").split("\n\nArgs:")[0]
 
 
 def _entry(name: str, text: str) -> str:

@@ -24,7 +24,6 @@ class TrainingJob(Resource, module="modelarts", name="TrainingJob"):
     it (shown at preview). With an explicit ``name`` the old job is deleted first (names collide); an
     autonamed job is replaced by creating the new one first. ``triggers`` is the deliberate way to run the same
     spec again, for instance after the job ended ``Failed`` (a failed job is reported, never re-run on its own).
-    The inputs and outputs are listed below and in ``docs/reference.md``.
     """
 
     # Outputs, documented in outputs.TrainingJobOutputs.
