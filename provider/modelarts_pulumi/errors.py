@@ -96,10 +96,6 @@ class ModelArtsApiError(ModelArtsError):
         return self.status == 204 or self.error_code in NOT_READY_CODES
 
     @property
-    def is_throttled(self) -> bool:
-        return self.status == THROTTLED_STATUS
-
-    @property
     def is_transient(self) -> bool:
         """Worth asking again later: throttled, a server error, or no answer at all."""
         return self.status in (NO_ANSWER, THROTTLED_STATUS) or self.status in SERVER_ERROR_STATUSES

@@ -125,7 +125,8 @@ class BudgetRetry(Retry):
         policy = _policy.get()
         return policy.idempotent if policy is not None else retry_policy.is_idempotent(method)
 
-    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+    def is_retry(self, method: str, status_code: int, _has_retry_after: bool = False) -> bool:
+        # Retry-After decides how long to wait (increment()), never whether to send again.
         return retry_policy.may_resend(status_code, idempotent=self._is_method_retryable(method))
 
     def get_backoff_time(self) -> float:

@@ -13,13 +13,11 @@ from pydantic import BaseModel
 
 from .declare import Change, outputs_of, type_text
 from .inputs import ChannelData, ChannelInput, ParameterInput
-from .resources.algorithm import DECLARED as ALGORITHM
 from .resources.algorithm import Algorithm
-from .resources.declared import Declared, introduction, object_kind
-from .resources.training_job import DECLARED as TRAINING_JOB
+from .resources.declared import DeclaredResource, introduction, object_kind
 from .resources.training_job import TrainingJob
 
-RESOURCES: tuple[tuple[type, Declared], ...] = ((Algorithm, ALGORITHM), (TrainingJob, TRAINING_JOB))
+RESOURCES: tuple[type[DeclaredResource], ...] = (Algorithm, TrainingJob)
 SHAPES: tuple[tuple[type[BaseModel], str], ...] = (
     (ParameterInput, "An element of `Algorithm.parameters`."),
     (ChannelInput, "An element of `Algorithm.inputs` and `Algorithm.outputs`."),
@@ -40,15 +38,16 @@ def render() -> str:
     """The whole reference, as Markdown."""
     lines = [HEADER]
     lines += [f"- **{change.value}**: {change.effect('the object')}" for change in Change if change != Change.INTERNAL]
-    for cls, declared in RESOURCES:
-        lines += _resource(cls, declared)
+    for cls in RESOURCES:
+        lines += _resource(cls)
     lines += ["", "## Shapes", ""]
     for model, where in SHAPES:
         lines += _shape(model, where)
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _resource(cls: type, declared: Declared) -> list[str]:
+def _resource(cls: type[DeclaredResource]) -> list[str]:
+    declared = cls.DECLARED
     lines = ["", f"## {cls.__name__}", "", _md(introduction(cls)), "", "### Inputs", ""]
     lines += [
         "| input | type | default | on change | API field | description |",

@@ -4,6 +4,9 @@ Field names are the API's own (snake_case JSON keys). Request models serialise w
 fields left out, as the API treats a missing key as "use the default"). Response models accept unknown keys
 (``extra="allow"``): the real service adds fields over time, and a client that breaks on a new field is a
 liability. Only the fields this project reads are typed; the rest stays reachable through ``model_extra``.
+
+The module is long on purpose: it is the API's every document, and the phases of a job, in one place. Split by
+endpoint, the documents that several calls share (an engine reference, a job's algorithm) would have no home.
 """
 
 from __future__ import annotations
@@ -44,8 +47,6 @@ MILESTONE_PHASES: dict[str, frozenset[str]] = {
 """The phases in which a job has reached each milestone."""
 PAST_MILESTONES_PHASES: frozenset[str] = FAILED_PHASES | STOPPING_PHASES
 """Phases from which a job reaches no milestone any more: it ended without completing, or is being stopped."""
-
-METRIC_NAMES: tuple[str, ...] = ("cpuUsage", "memUsage", "gpuUtil", "gpuMemUsage", "npuUtil", "npuMemUsage")
 
 
 class WireModel(BaseModel):

@@ -17,6 +17,8 @@ from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
 
+from modelarts_pulumi.settings import Settings
+
 PID = "0a1b2c3d4e5f40718293a4b5c6d7e8f9"
 AK = "LOCALAK0000000000000"
 SK = "localsecretkey00000000000000000000000000"
@@ -173,3 +175,18 @@ class FakeCloud:
         )
         expected = Signer(BasicCredentials(authorization.split("Access=", 1)[1].split(",", 1)[0], sk)).sign(request)
         return bool(expected.header_params["Authorization"] == authorization)
+
+
+def make_settings(cloud: FakeCloud, **config: str) -> Settings:
+    """AK/SK settings aimed at ``cloud``; ``config`` overrides (None drops a key)."""
+    base = {
+        "region": "cn-north-4",
+        "projectId": PID,
+        "modelartsEndpoint": cloud.url,
+        "iamEndpoint": cloud.url,
+        "accessKey": AK,
+        "secretKey": SK,
+        "timeoutSeconds": "5",
+    }
+    base.update(config)
+    return Settings.from_config({k: v for k, v in base.items() if v is not None}, env={})

@@ -19,7 +19,7 @@ from modelarts_pulumi.client import ModelArtsClient
 from modelarts_pulumi.errors import ModelArtsApiError, ModelArtsTransportError
 from modelarts_pulumi.http import ApiSession, raise_for_answer
 from modelarts_pulumi.settings import Settings
-from tests.client.fake_cloud import AK, PID, SK, FakeCloud, Reply
+from tests.client.fake_cloud import AK, PID, SK, FakeCloud, Reply, make_settings
 
 
 @pytest.fixture
@@ -28,20 +28,6 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     recorded: list[float] = []
     monkeypatch.setattr(retry_policy, "pause", recorded.append)
     return recorded
-
-
-def make_settings(cloud: FakeCloud, **config: str) -> Settings:
-    base = {
-        "region": "cn-north-4",
-        "projectId": PID,
-        "modelartsEndpoint": cloud.url,
-        "iamEndpoint": cloud.url,
-        "accessKey": AK,
-        "secretKey": SK,
-        "timeoutSeconds": "5",
-    }
-    base.update(config)
-    return Settings.from_config({k: v for k, v in base.items() if v is not None}, env={})
 
 
 # --- requests as sent ---------------------------------------------------------------------------------------

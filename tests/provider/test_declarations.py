@@ -31,8 +31,6 @@ from modelarts_pulumi.providers.autoname import autoname
 from modelarts_pulumi.providers.job_mapping import to_request as job_request
 from modelarts_pulumi.providers.training_job import TrainingJobProvider
 from modelarts_pulumi.reference import render
-from modelarts_pulumi.resources.algorithm import DECLARED as ALGORITHM
-from modelarts_pulumi.resources.training_job import DECLARED as TRAINING_JOB
 
 REPO = Path(__file__).resolve().parents[2]
 RESOURCES = [
@@ -119,6 +117,19 @@ def test_which_inputs_make_an_autoname():
     assert set(autoname_identity(AlgorithmInputs)) == {"workspace_id", "adopt_id"}
 
 
+# What both resources take: code in OBS, an engine by every name it has, a description and a workspace.
+CODE = {
+    "description": "d",
+    "workspace_id": "ws",
+    "code_dir": "/bkt/code/",
+    "boot_file": "/bkt/code/train.py",
+    "command": "python train.py",
+    "engine_id": "e1",
+    "image_url": "swr.example/img:1",
+    **ENGINE,
+}
+
+
 def body_value(body: Any, path: str) -> Any:
     for part in path.split("."):
         body = body[part]
@@ -130,20 +141,13 @@ WIRE_EXAMPLES = [
         AlgorithmInputs,
         algorithm_request,
         {
+            **CODE,
             "name": "algo",
-            "description": "d",
-            "workspace_id": "ws",
-            "code_dir": "/bkt/code/",
-            "boot_file": "/bkt/code/train.py",
-            "command": "python train.py",
-            "engine_id": "e1",
-            "image_url": "swr.example/img:1",
             "parameters_customization": False,
             "parameters": [{"name": "lr"}],
             "inputs": [{"name": "data_url"}],
             "outputs": [{"name": "train_url"}],
             "tags": {"team": "ml"},
-            **ENGINE,
         },
         id="algorithm",
     ),
@@ -151,15 +155,9 @@ WIRE_EXAMPLES = [
         TrainingJobInputs,
         job_request,
         {
+            **CODE,
             "name": "job",
             "kind": "job",
-            "description": "d",
-            "workspace_id": "ws",
-            "code_dir": "/bkt/code/",
-            "boot_file": "/bkt/code/train.py",
-            "command": "python train.py",
-            "engine_id": "e1",
-            "image_url": "swr.example/img:1",
             "flavor_id": "f1",
             "pool_id": "p1",
             "node_count": 2,
@@ -171,7 +169,6 @@ WIRE_EXAMPLES = [
             "environments": {"MODE": "x"},
             "volumes": [{"nfs": {"id": "n1"}}],
             "annotations": {"a": "b"},
-            **ENGINE,
         },
         id="inline-job",
     ),
@@ -197,10 +194,10 @@ def test_the_declared_api_fields_are_where_the_request_puts_the_inputs(model, to
 
 
 def test_secrets_and_placeholders_come_from_the_declarations():
-    assert TRAINING_JOB.options(None).additional_secret_outputs == ["log_url"]  # type: ignore[union-attr]
-    assert ALGORITHM.options(None) is None
+    assert TrainingJob.DECLARED.options(None).additional_secret_outputs == ["log_url"]  # type: ignore[union-attr]
+    assert Algorithm.DECLARED.options(None) is None
     args = dict.fromkeys(program_inputs(AlgorithmInputs)) | {"name": "explicit"}
-    props = ALGORITHM.props("res", args)
+    props = Algorithm.DECLARED.props("res", args)
     computed = set(AlgorithmOutputs.model_fields) - set(AlgorithmInputs.model_fields)
     assert set(props) == set(program_inputs(AlgorithmInputs)) | computed
     assert all(props[name] is None for name in computed)

@@ -15,16 +15,16 @@ from pulumi.dynamic import (
 )
 
 from ..client import ModelArtsClient
-from ..errors import ModelArtsApiError, ModelArtsError
+from ..errors import ModelArtsApiError
 from ..inputs import LOCATION_FIELDS, AlgorithmInputs
 from ..wire import Algorithm
 from . import context, diffs, remote_checks
 from .algorithm_mapping import matches_spec, outputs, to_request
-from .autoname import autoname
+from .checking import check_props
 from .create import create_once
 from .progress import progress
-from .reads import fetch_for_read
-from .validation import UNKNOWN, user_props, validate
+from .reads import fetch_existing, fetch_for_read
+from .validation import user_props
 
 
 class AlgorithmProvider(ResourceProvider):
@@ -36,19 +36,9 @@ class AlgorithmProvider(ResourceProvider):
         context.configure(req)
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        props = user_props(news)
-        if not props.get("name") and not props.get("adopt_id"):
-            props["name"] = autoname(props, AlgorithmInputs) or UNKNOWN
-        placeholder = props.get("adopt_id") and not props.get("name")
-        candidate = {**props, "name": "adopted"} if placeholder else props
-        parsed, failures, _unknown = validate(AlgorithmInputs, candidate)
-        if parsed is None:
-            return CheckResult(props, failures)
-        failures += remote_checks.check_algorithm(parsed)
-        normalized = parsed.model_dump(mode="json", exclude_none=True)
-        if placeholder:
-            normalized.pop("name")
-        return CheckResult(normalized, failures)
+        return check_props(
+            AlgorithmInputs, user_props(news), remote_checks.check_algorithm, remote_checks_on_known=False
+        )
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         return diffs.diff(AlgorithmInputs, olds, news)
@@ -71,12 +61,10 @@ class AlgorithmProvider(ResourceProvider):
 
     def _adopt(self, client: ModelArtsClient, props: dict[str, Any]) -> Algorithm:
         adopt_id = str(props["adopt_id"])
-        try:
-            algorithm = client.get_algorithm(adopt_id)
-        except ModelArtsApiError as exc:
-            if exc.is_not_found:
-                raise ModelArtsError(f"adopt_id: no algorithm {adopt_id} in project {client.project_id}") from exc
-            raise
+        algorithm = fetch_existing(
+            lambda: client.get_algorithm(adopt_id),
+            missing=f"adopt_id: no algorithm {adopt_id} in project {client.project_id}",
+        )
         progress(f"adopting algorithm {algorithm.metadata.name} ({adopt_id})")
         wanted = {**props, "name": props.get("name") or algorithm.metadata.name}
         if not matches_spec(algorithm, wanted):

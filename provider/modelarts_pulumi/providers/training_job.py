@@ -22,16 +22,16 @@ from pulumi.dynamic import (
 )
 
 from ..client import ModelArtsClient
-from ..errors import ModelArtsApiError, ModelArtsError
+from ..errors import ModelArtsError
 from ..inputs import LOCATION_FIELDS, TrainingJobInputs
 from ..wire import FAILED_PHASES, TERMINAL_PHASES, TrainingJob
 from . import context, diffs, job_lifecycle, remote_checks
-from .autoname import autoname
+from .checking import ADOPTED_NAME, check_props
 from .create import create_once
 from .job_mapping import coerce_props, described_inputs, job_outputs, matches_spec, spec_differences, to_request
 from .progress import progress
-from .reads import fetch_for_read
-from .validation import UNKNOWN, user_props, validate
+from .reads import fetch_existing, fetch_for_read
+from .validation import user_props
 
 
 class TrainingJobProvider(ResourceProvider):
@@ -44,23 +44,7 @@ class TrainingJobProvider(ResourceProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         props = coerce_props(user_props(news))
-        if not props.get("name") and not props.get("adopt_id"):
-            props["name"] = autoname(props, TrainingJobInputs) or UNKNOWN
-        placeholder = bool(props.get("adopt_id")) and not props.get("name")
-        candidate = {**props, "name": "adopted"} if placeholder else props
-        parsed, failures, unknown = validate(TrainingJobInputs, candidate)
-        if parsed is None and not failures and unknown:
-            # Preview with values from other resources still unknown: check what is known.
-            known = {k: v for k, v in candidate.items() if k not in unknown and v is not None}
-            failures += remote_checks.check_training_job(TrainingJobInputs.model_construct(**known))
-            return CheckResult(props, failures)
-        if parsed is None:
-            return CheckResult(props, failures)
-        failures += remote_checks.check_training_job(parsed)
-        normalized = parsed.model_dump(mode="json", exclude_none=True)
-        if placeholder:
-            normalized.pop("name")
-        return CheckResult(normalized, failures)
+        return check_props(TrainingJobInputs, props, remote_checks.check_training_job, remote_checks_on_known=True)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         result = diffs.diff(TrainingJobInputs, olds, news)
@@ -73,7 +57,7 @@ class TrainingJobProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         client = context.client_for(props)
-        inputs = TrainingJobInputs.model_validate({**user_props(props), "name": props.get("name") or "adopted"})
+        inputs = TrainingJobInputs.model_validate({**user_props(props), "name": props.get("name") or ADOPTED_NAME})
         if inputs.adopt_id:
             job = self._adopt(client, inputs.adopt_id, inputs)
             inputs = inputs.model_copy(update={"name": job.metadata.name})
@@ -93,12 +77,10 @@ class TrainingJobProvider(ResourceProvider):
         return CreateResult(job.metadata.id, outputs)
 
     def _adopt(self, client: ModelArtsClient, job_id: str, inputs: TrainingJobInputs) -> TrainingJob:
-        try:
-            job = client.get_training_job(job_id)
-        except ModelArtsApiError as exc:
-            if exc.is_not_found:
-                raise ModelArtsError(f"adopt_id: no training job {job_id} in project {client.project_id}") from exc
-            raise
+        job = fetch_existing(
+            lambda: client.get_training_job(job_id),
+            missing=f"adopt_id: no training job {job_id} in project {client.project_id}",
+        )
         # A job cannot be changed: adopting one that is not what the inputs describe would record a lie.
         differences = spec_differences(job, inputs)
         if differences:

@@ -6,18 +6,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import Resource
 
 from ..inputs import AlgorithmInputs
 from ..outputs import AlgorithmOutputs
-from ..program_settings import check_settings_before_deploy
 from ..providers.algorithm import AlgorithmProvider
-from .declared import Declared
-
-DECLARED = Declared(AlgorithmInputs, AlgorithmOutputs)
+from .declared import Declared, DeclaredResource
 
 
-class Algorithm(Resource, module="modelarts", name="Algorithm"):
+class Algorithm(DeclaredResource, module="modelarts", name="Algorithm"):
     """A ModelArts algorithm: training code (an OBS folder and its boot file), an AI engine, hyperparameters
     with defaults and constraints, and the input/output channels a training job binds to OBS paths.
 
@@ -25,6 +21,9 @@ class Algorithm(Resource, module="modelarts", name="Algorithm"):
     whole definition). The physical name defaults to the resource name plus a suffix; an explicit ``name`` is
     honoured, and changing it replaces the algorithm.
     """
+
+    DECLARED = Declared(AlgorithmInputs, AlgorithmOutputs)
+    PROVIDER = AlgorithmProvider
 
     # Outputs (documented in outputs.AlgorithmOutputs), then inputs, as the provider normalized them.
     algorithm_id: pulumi.Output[str]
@@ -46,27 +45,6 @@ class Algorithm(Resource, module="modelarts", name="Algorithm"):
     parameters: pulumi.Output[list[dict[str, Any]]]
     inputs: pulumi.Output[list[dict[str, str]]]
     outputs: pulumi.Output[list[dict[str, str]]]
-
-    @staticmethod
-    def get(
-        resource_name: str,
-        id: pulumi.Input[str],
-        *,
-        region: pulumi.Input[str] | None = None,
-        project_id: pulumi.Input[str] | None = None,
-        endpoint: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> Algorithm:
-        """Read an existing algorithm by ID without managing it: its outputs, refreshed on every ``up``; never
-        changed or deleted by this stack (``destroy`` only forgets it). An ID that does not exist fails the
-        operation. Like every read, it needs credentials, in a preview too."""
-        return Algorithm(
-            resource_name,
-            region=region,
-            project_id=project_id,
-            endpoint=endpoint,
-            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id)),
-        )
 
     def __init__(
         self,
@@ -94,13 +72,11 @@ class Algorithm(Resource, module="modelarts", name="Algorithm"):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         # Every keyword argument is an input of AlgorithmInputs (tests/provider/test_declarations.py checks it).
-        props = DECLARED.props(resource_name, locals())
-        check_settings_before_deploy(region, project_id, endpoint)
-        super().__init__(AlgorithmProvider(), resource_name, props, DECLARED.options(opts))
+        super().__init__(resource_name, locals())
         # The same value as the output, but known at preview when the algorithm is only updated: a dynamic
         # provider cannot answer previews, so every output of an updated resource is unknown then, and a job
         # using `algorithm_id` would show as replaced although the update keeps the ID.
         self.algorithm_id = self.id
 
 
-Algorithm.__doc__ = DECLARED.docstring(Algorithm)
+Algorithm.__doc__ = Algorithm.DECLARED.docstring(Algorithm)

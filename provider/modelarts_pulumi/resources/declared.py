@@ -1,5 +1,6 @@
 """What a resource class takes from its declarations (``inputs.py``, ``outputs.py``): the props it registers,
-the outputs it exposes before they are known, which of them are secrets, and its docstring."""
+the outputs it exposes before they are known, which of them are secrets, and its docstring; and the base class
+that registers a resource that way."""
 
 from __future__ import annotations
 
@@ -8,12 +9,17 @@ import re
 import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pulumi
+from pulumi.dynamic import Resource, ResourceProvider
 from pydantic import BaseModel
 
 from ..declare import InputDeclaration, inputs_of, outputs_of, program_inputs, secret_names
+from ..program_settings import check_settings_before_deploy
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self is Python 3.11+
 
 RESOURCE_NAME_DOC = "The Pulumi resource name (unique in the stack)."
 OPTS_DOC = "Pulumi resource options (``pulumi.ResourceOptions``)."
@@ -79,3 +85,37 @@ def introduction(cls: type) -> str:
 
 def _entry(name: str, text: str) -> str:
     return textwrap.fill(f"{name}: {text}", width=116, initial_indent="    ", subsequent_indent="        ")
+
+
+class DeclaredResource(Resource):
+    """A dynamic resource registered from its declarations (``DECLARED``) and served by ``PROVIDER``.
+
+    A subclass names every input as a keyword argument of its ``__init__`` (so that editors show each one with
+    its type) and hands them all over with ``super().__init__(resource_name, locals())``.
+    """
+
+    DECLARED: ClassVar[Declared]
+    PROVIDER: ClassVar[type[ResourceProvider]]
+
+    def __init__(self, resource_name: str, args: Mapping[str, Any]) -> None:
+        props = self.DECLARED.props(resource_name, args)
+        check_settings_before_deploy(args.get("region"), args.get("project_id"), args.get("endpoint"))
+        super().__init__(self.PROVIDER(), resource_name, props, self.DECLARED.options(args.get("opts")))
+
+    @classmethod
+    def get(
+        cls,
+        resource_name: str,
+        id: pulumi.Input[str],
+        *,
+        region: pulumi.Input[str] | None = None,
+        project_id: pulumi.Input[str] | None = None,
+        endpoint: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> Self:
+        """Read an existing object by ID without managing it: its outputs, refreshed on every ``up``; never
+        changed or deleted by this stack (``destroy`` only forgets it). An ID that does not exist fails the
+        operation. Like every read, it needs credentials, in a preview too."""
+        read = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
+        # Every input of a subclass is a keyword argument; an object read by ID needs only where it lives.
+        return cls(resource_name, region=region, project_id=project_id, endpoint=endpoint, opts=read)  # type: ignore[call-arg]

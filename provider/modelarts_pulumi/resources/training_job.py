@@ -6,18 +6,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import Resource
 
 from ..inputs import TrainingJobInputs
 from ..outputs import TrainingJobOutputs
-from ..program_settings import check_settings_before_deploy
 from ..providers.training_job import TrainingJobProvider
-from .declared import Declared
-
-DECLARED = Declared(TrainingJobInputs, TrainingJobOutputs)
+from .declared import Declared, DeclaredResource
 
 
-class TrainingJob(Resource, module="modelarts", name="TrainingJob"):
+class TrainingJob(DeclaredResource, module="modelarts", name="TrainingJob"):
     """A ModelArts training job: an algorithm run once on a flavor, with data and output OBS paths.
 
     A job is immutable but for its ``description``: changing any other input that reaches ModelArts replaces
@@ -25,6 +21,9 @@ class TrainingJob(Resource, module="modelarts", name="TrainingJob"):
     autonamed job is replaced by creating the new one first. ``triggers`` is the deliberate way to run the same
     spec again, for instance after the job ended ``Failed`` (a failed job is reported, never re-run on its own).
     """
+
+    DECLARED = Declared(TrainingJobInputs, TrainingJobOutputs)
+    PROVIDER = TrainingJobProvider
 
     # Outputs, documented in outputs.TrainingJobOutputs.
     job_id: pulumi.Output[str]
@@ -46,27 +45,6 @@ class TrainingJob(Resource, module="modelarts", name="TrainingJob"):
     region: pulumi.Output[str]
     project_id: pulumi.Output[str]
     endpoint: pulumi.Output[str]
-
-    @staticmethod
-    def get(
-        resource_name: str,
-        id: pulumi.Input[str],
-        *,
-        region: pulumi.Input[str] | None = None,
-        project_id: pulumi.Input[str] | None = None,
-        endpoint: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> TrainingJob:
-        """Read an existing training job by ID without managing it: its outputs, refreshed on every ``up``; never
-        changed or deleted by this stack (``destroy`` only forgets it). An ID that does not exist fails the
-        operation. Like every read, it needs credentials, in a preview too."""
-        return TrainingJob(
-            resource_name,
-            region=region,
-            project_id=project_id,
-            endpoint=endpoint,
-            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id)),
-        )
 
     def __init__(
         self,
@@ -107,11 +85,9 @@ class TrainingJob(Resource, module="modelarts", name="TrainingJob"):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         # Every keyword argument is an input of TrainingJobInputs (tests/provider/test_declarations.py checks it).
-        props = DECLARED.props(resource_name, locals())
-        check_settings_before_deploy(region, project_id, endpoint)
-        super().__init__(TrainingJobProvider(), resource_name, props, DECLARED.options(opts))
+        super().__init__(resource_name, locals())
         # Known at preview when the job is only updated (see Algorithm.algorithm_id).
         self.job_id = self.id
 
 
-TrainingJob.__doc__ = DECLARED.docstring(TrainingJob)
+TrainingJob.__doc__ = TrainingJob.DECLARED.docstring(TrainingJob)

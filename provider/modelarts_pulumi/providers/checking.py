@@ -1,0 +1,41 @@
+"""``check``: the props a program gives, as the provider accepts them. The name is filled in (autoname), the
+inputs validated, and the checks that need the service run on what is valid."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pulumi.dynamic import CheckFailure, CheckResult
+
+from .autoname import autoname
+from .validation import UNKNOWN, Model, validate
+
+ADOPTED_NAME = "adopted"  # stands in for the name of an object to adopt, which is whatever it is called
+
+
+def check_props(
+    model: type[Model],
+    props: dict[str, Any],
+    remote_checks: Callable[[Model], list[CheckFailure]],
+    *,
+    remote_checks_on_known: bool,
+) -> CheckResult:
+    """Validated, normalized props, or the failures. Without a name (and nothing to adopt) the autoname is
+    filled in. With ``remote_checks_on_known``, a preview whose other values are still unknown runs the remote
+    checks on the known ones; otherwise they wait for every value to be known."""
+    if not props.get("name") and not props.get("adopt_id"):
+        props["name"] = autoname(props, model) or UNKNOWN
+    placeholder = bool(props.get("adopt_id")) and not props.get("name")
+    candidate = {**props, "name": ADOPTED_NAME} if placeholder else props
+    parsed, failures, unknown = validate(model, candidate)
+    if parsed is None:
+        if remote_checks_on_known and not failures and unknown:
+            known = {k: v for k, v in candidate.items() if k not in unknown and v is not None}
+            failures += remote_checks(model.model_construct(**known))
+        return CheckResult(props, failures)
+    failures += remote_checks(parsed)
+    normalized = parsed.model_dump(mode="json", exclude_none=True)
+    if placeholder:
+        normalized.pop("name")
+    return CheckResult(normalized, failures)
