@@ -6,11 +6,9 @@ from typing import Any
 
 from pulumi.dynamic import (
     CheckResult,
-    ConfigureRequest,
     CreateResult,
     DiffResult,
     ReadResult,
-    ResourceProvider,
     UpdateResult,
 )
 
@@ -27,13 +25,8 @@ from .reads import fetch_existing, fetch_for_read
 from .validation import user_props
 
 
-class AlgorithmProvider(ResourceProvider):
-    """Creates, reads, updates and deletes ModelArts algorithms. Holds no state: see ``context``."""
-
-    serialize_as_secret_always = False
-
-    def configure(self, req: ConfigureRequest) -> None:
-        context.configure(req)
+class AlgorithmProvider(context.StatelessProvider):
+    """Creates, reads, updates and deletes ModelArts algorithms. Holds no state (see ``context``)."""
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         return check_props(

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi.dynamic import ConfigureRequest
+from pulumi.dynamic import ConfigureRequest, ResourceProvider
 
 from ..client import ModelArtsClient
 from ..settings import CONFIG_NAMESPACE, Settings, config_from, config_text, located
@@ -26,6 +26,16 @@ _clients: dict[tuple[str | None, str | None, str | None], ModelArtsClient] = {}
 def configure(req: ConfigureRequest) -> None:
     """Keep the ``modelarts:*`` stack config the engine sends to every dynamic provider."""
     set_stack_config(config_from(req.config.get))
+
+
+class StatelessProvider(ResourceProvider):
+    """A provider that holds nothing: Pulumi pickles it into the state (by reference, as its class's module
+    path), so settings and clients live here instead, module-level, from the config ``configure`` keeps."""
+
+    serialize_as_secret_always = False  # nothing secret is captured: the blob need not be encrypted
+
+    def configure(self, req: ConfigureRequest) -> None:
+        configure(req)
 
 
 def set_stack_config(raw: Mapping[str, Any]) -> None:

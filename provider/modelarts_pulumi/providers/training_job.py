@@ -13,11 +13,9 @@ from typing import Any
 
 from pulumi.dynamic import (
     CheckResult,
-    ConfigureRequest,
     CreateResult,
     DiffResult,
     ReadResult,
-    ResourceProvider,
     UpdateResult,
 )
 
@@ -34,13 +32,8 @@ from .reads import fetch_existing, fetch_for_read
 from .validation import user_props
 
 
-class TrainingJobProvider(ResourceProvider):
-    """Submits, watches and deletes ModelArts training jobs. Holds no state: see ``context``."""
-
-    serialize_as_secret_always = False
-
-    def configure(self, req: ConfigureRequest) -> None:
-        context.configure(req)
+class TrainingJobProvider(context.StatelessProvider):
+    """Submits, watches and deletes ModelArts training jobs. Holds no state (see ``context``)."""
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         props = coerce_props(user_props(news))
