@@ -142,5 +142,5 @@ def _report_ending(job: TrainingJob, *, previous_phase: Any) -> None:
 def _find_reusable(client: ModelArtsClient, inputs: TrainingJobInputs) -> TrainingJob | None:
     """A job of this name that a lost create answer or a killed ``up`` may have left, best match first."""
     jobs = client.find_training_jobs_by_name(inputs.name, inputs.workspace_id)
-    jobs.sort(key=lambda job: (not matches_spec(job, inputs), job.phase in TERMINAL_PHASES - {"Completed"}))
+    jobs.sort(key=lambda job: (not matches_spec(job, inputs), job.phase in FAILED_PHASES))
     return jobs[0] if jobs else None
