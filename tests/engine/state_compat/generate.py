@@ -1,6 +1,7 @@
-"""Writes the state-compatibility fixture: run it once, on the release whose state it records.
+"""Writes the state-compatibility fixture: run once, on the release whose state it records (0f3c04b, the commit
+before this folder existed): check that release out, copy this folder into its tests/engine/, and run
 
-    git checkout 0f3c04b && PYTHONPATH=. .venv/bin/python tests/engine/state_compat/generate.py
+    PYTHONPATH=. .venv/bin/python tests/engine/state_compat/generate.py
 
 It deploys ``program.py`` through the real Pulumi CLI on a fresh local ModelArts (simulated mode) and writes
 - ``stack-0f3c04b.json``: ``pulumi stack export`` of the result (secrets encrypted with the test passphrase;
