@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from modelarts_pulumi import http as http_module
+from modelarts_pulumi import retry_policy
 from modelarts_pulumi.obs import ObsClient
 from modelarts_pulumi.settings import Settings
 from tests.obs_client.fake_obs import FakeObs
@@ -47,7 +47,7 @@ def fake_obs() -> Iterator[FakeObs]:
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Retry waits are recorded, not slept."""
     recorded: list[float] = []
-    monkeypatch.setattr(http_module, "_sleep", recorded.append)
+    monkeypatch.setattr(retry_policy, "pause", recorded.append)
     return recorded
 
 

@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from urllib.parse import quote
@@ -28,7 +27,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 
-from ..http import USER_AGENT, _CallPolicy, _policy, build_retry
+from .. import retry_policy
+from ..http import USER_AGENT, build_retry, call_policy
 from ..settings import Settings
 from .credentials import CredentialSource, ObsCredentials
 from .endpoint import ObsEndpoint
@@ -37,7 +37,6 @@ from .signer import SignatureStyle, authorization, canonical_resource, string_to
 
 logger = logging.getLogger("modelarts_pulumi.obs")
 
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 _MAX_ERROR_BODY = 64 * 1024
 
 # The SDK quotes every header value it builds with these characters left as they are
@@ -97,16 +96,6 @@ class _ObsAuth(AuthBase):
         return "_ObsAuth()"
 
 
-@contextmanager
-def _call_policy(idempotent: bool) -> Iterator[None]:
-    # BudgetRetry reads the call's idempotency and start time from this context variable (modelarts_pulumi.http).
-    token = _policy.set(_CallPolicy(idempotent=idempotent, started=time.monotonic()))
-    try:
-        yield
-    finally:
-        _policy.reset(token)
-
-
 def check_key(key: str) -> None:
     """Refuse keys that cannot travel in a URL unchanged: empty, too long, or with ``.``/``..`` segments (HTTP
     libraries normalise those away, so the request would name another object than the one signed)."""
@@ -157,10 +146,10 @@ class ObsTransport:
             request.bucket, request.key, request.query, style, path_style=self.endpoint.path_style
         )
         url = self.endpoint.url(request.bucket, request.key, request.query)
-        idempotent = request.idempotent if request.idempotent is not None else method in IDEMPOTENT_METHODS
+        idempotent = retry_policy.is_idempotent(method, request.idempotent)
         started = time.monotonic()
         try:
-            with _call_policy(idempotent):
+            with call_policy(idempotent):
                 response = self._session.request(
                     method,
                     url,
@@ -258,4 +247,4 @@ def _mask(text: str, credentials: ObsCredentials) -> str:
     return text
 
 
-__all__ = ["IDEMPOTENT_METHODS", "ObsRequest", "ObsTransport", "check_key", "sdk_header_value"]
+__all__ = ["ObsRequest", "ObsTransport", "check_key", "sdk_header_value"]
