@@ -46,6 +46,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+
 from modelarts_local.config import (
     DEFAULT_DOMAIN_NAME,
     DEFAULT_PASSWORD,
@@ -86,11 +87,13 @@ class Result:
 class Server:
     """``python -m modelarts_local serve`` on a free port over a fresh data dir, simulated mode."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, config: Path | None = None) -> None:
         self.data_dir = workdir / "data"
         self.log_path = workdir / "server.log"
         argv = [sys.executable, "-m", "modelarts_local", "serve", "--port", "0", "--mode", "simulated"]
         argv += ["--data-dir", str(self.data_dir), "--log-level", "warning"]
+        if config is not None:
+            argv += ["--config", str(config)]
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self._log, stdin=subprocess.DEVNULL)
         self.url = self._wait_ready()
@@ -142,7 +145,10 @@ def job_body(name: str) -> dict[str, Any]:
         "algorithm": {
             "code_dir": "/bench-bucket/code/",
             "boot_file": "/bench-bucket/code/train.py",
-            "engine": {"engine_name": "PyTorch", "engine_version": "pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64"},
+            "engine": {
+                "engine_name": "PyTorch",
+                "engine_version": "pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64",
+            },
             "parameters": [{"name": "epochs", "value": "3"}, {"name": "lr", "value": "0.01"}],
             "inputs": [{"name": "data_url", "remote": {"obs": {"obs_url": "/bench-bucket/data/"}}}],
             "outputs": [{"name": "train_url", "remote": {"obs": {"obs_url": "/bench-bucket/output/"}}}],
@@ -384,6 +390,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients (default 16)")
     parser.add_argument("--seconds", type=float, default=10.0, help="load time per call (default 10)")
     parser.add_argument("--only", choices=sorted(TARGETS), action="append", help="run only these calls")
+    parser.add_argument("--config", type=Path, help="the server's JSON config file (default: the server's defaults)")
     parser.add_argument("--python-client", action="store_true", help="use the asyncio client even if wrk exists")
     parser.add_argument("--keep", action="store_true", help="keep the work dir (server log, data dir)")
     args = parser.parse_args(argv)
@@ -403,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="modelarts-local-bench-"))
     print(f"machine: {machine()}")
     print(f"load generator: {generator}")
-    server = Server(workdir)
+    server = Server(workdir, args.config)
     try:
         jobs, store_seconds = store_jobs(server, args.jobs, args.clients)
         print(f"stored {len(jobs)} jobs in {store_seconds:.1f} s ({len(jobs) / store_seconds:.0f} creates/s)")
@@ -425,7 +432,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     print()
-    print(f"local ModelArts, {args.jobs} stored jobs, {args.clients} clients, IAM token, loopback, {args.seconds:g} s each")
+    print(f"local ModelArts, {args.jobs} stored jobs, {args.clients} clients, IAM token, loopback")
+    print(f"each call for {args.seconds:g} s")
     print(table(results))
     print(f"load generator: {generator}")
     return 0 if all(r.meets() for r in results) else 1

@@ -1,4 +1,5 @@
-"""The local admin API (``/_local/...``): health for readiness, a state summary, test hooks.
+"""The local admin API (``/_local/...``): health for readiness, a state summary, test hooks. It is no
+Huawei service: it answers in the ModelArts shape, with ``ModelArtsLocal.*`` codes.
 
 Everything but ``/_local/health`` needs the header ``X-Local-Admin-Secret`` with the server's admin
 secret (from the config, or generated into ``DATA_DIR/admin-secret``).
@@ -15,11 +16,15 @@ import hmac
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
-from . import __version__, errors
-from .backend import now_ms
-from .faults import FaultConfigError, FaultInjector, parse_faults
-from .handlers.common import backend, call, json_body, json_response
+from . import __version__
+from .clock import now_ms
+from .faults import FaultConfigError, parse_faults
+from .http import backend, call, json_response
+from .service import Service
+from .training import errors
+from .training.handlers import json_body
 
 ADMIN_HEADER = "x-local-admin-secret"
 
@@ -45,9 +50,9 @@ async def state(request: Request) -> Response:
             "version": __version__,
             "mode": b.config.mode,
             "data_dir": str(b.config.data_dir),
-            "algorithms": await call(b.store.count_algorithms),
+            "algorithms": await call(b.algorithms.count),
             "training_jobs": {"total": sum(by_phase.values()), "by_phase": by_phase},
-            "tokens": await call(b.store.count_tokens),
+            "tokens": await call(b.tokens.count),
         }
     )
 
@@ -60,15 +65,10 @@ async def job_outcome(request: Request) -> Response:
     return json_response(await call(backend(request).jobs.force_outcome, job_id, body, now_ms()))
 
 
-def _injector(request: Request) -> FaultInjector:
-    found: FaultInjector = request.app.state.faults
-    return found
-
-
 async def get_faults(request: Request) -> Response:
     """The fault configuration in force (with the seed in use) and what was injected so far."""
     require_admin(request)
-    return json_response(_injector(request).snapshot())
+    return json_response(backend(request).faults.snapshot())
 
 
 async def put_faults(request: Request) -> Response:
@@ -79,7 +79,7 @@ async def put_faults(request: Request) -> Response:
         config = parse_faults(body)
     except FaultConfigError as exc:
         raise errors.InvalidArgument(message=str(exc)) from exc
-    injector = _injector(request)
+    injector = backend(request).faults
     injector.configure(config)
     return json_response(injector.snapshot())
 
@@ -87,6 +87,18 @@ async def put_faults(request: Request) -> Response:
 async def delete_faults(request: Request) -> Response:
     """No more faults; the counters stay readable until the next PUT."""
     require_admin(request)
-    injector = _injector(request)
+    injector = backend(request).faults
     injector.disable()
     return json_response(injector.snapshot())
+
+
+ROUTES = [
+    Route("/_local/health", health, methods=["GET"]),
+    Route("/_local/state", state, methods=["GET"]),
+    Route("/_local/jobs/{training_job_id}/outcome", job_outcome, methods=["POST"]),
+    Route("/_local/faults", get_faults, methods=["GET"]),
+    Route("/_local/faults", put_faults, methods=["PUT"]),
+    Route("/_local/faults", delete_faults, methods=["DELETE"]),
+]
+
+SERVICE = Service("local-admin", ROUTES, errors.ROUTING_ERRORS, prefix="/_local/")

@@ -1,36 +1,32 @@
-"""The backend of one server: configuration, store and services wired together, plus the ticker."""
+"""The backend of one server: the configuration, the shared parts (store, identities, authentication,
+fault injection) and every service's domain objects, wired together once and shared by all ports."""
 
 from __future__ import annotations
 
-import logging
 import os
 import secrets
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .algorithms import AlgorithmService
 from .auth import Authenticator
-from .catalog import Catalog
 from .config import ServerConfig
-from .execution import Executor, LocalExecutor, SimulatedExecutor
-from .iam import Directory, IamService
-from .obs import ObsMapper, UrlSigner
-from .runner import LocalRunner
+from .faults import FaultInjector
+from .iam.service import IamService
+from .identity import Directory, TokenStore
+from .obs.paths import ObsMapper
+from .obs.signing import UrlSigner
 from .store import Store
-from .training_jobs import TrainingJobService
-
-log = logging.getLogger("modelarts_local.backend")
-
-
-def now() -> float:
-    """The server clock (epoch seconds); one place, so fault injection can skew it later."""
-    return time.time()
-
-
-def now_ms() -> int:
-    return int(now() * 1000)
+from .training.algorithms import AlgorithmService
+from .training.catalog import Catalog
+from .training.execution import Executor
+from .training.housekeeping import JobHousekeeping
+from .training.job_outputs import JobOutputs
+from .training.job_store import JobStore, MetricSamples
+from .training.jobs import TrainingJobService
+from .training.local_executor import LocalExecutor
+from .training.phase_machine import PhaseMachine
+from .training.runner import LocalRunner
+from .training.simulated import SimulatedExecutor
 
 
 @dataclass
@@ -39,75 +35,59 @@ class Backend:
 
     config: ServerConfig
     store: Store
+    directory: Directory
+    tokens: TokenStore
     iam: IamService
     auth: Authenticator
+    faults: FaultInjector
     catalog: Catalog
     mapper: ObsMapper
     signer: UrlSigner
     algorithms: AlgorithmService
     jobs: TrainingJobService
+    job_outputs: JobOutputs
+    housekeeping: JobHousekeeping
     admin_secret: str
-    runner: LocalRunner
 
     @classmethod
     def open(cls, config: ServerConfig) -> Backend:
         config.data_dir.mkdir(parents=True, exist_ok=True)
         store = Store(config.db_path)
         directory = Directory(config.accounts)
-        iam = IamService(config, store, directory)
+        tokens = TokenStore(store)
         catalog = Catalog(config.flavors, config.engines, config.pools)
         mapper = ObsMapper(config.buckets, config.obs_root)
         signer = _url_signer(config)
         algorithms = AlgorithmService(config, store, catalog, mapper)
-        runner = LocalRunner(config.runner_dir)
         # Both executors always exist: a job keeps the mode it was created in across restarts.
         executors: dict[str, Executor] = {
             "simulated": SimulatedExecutor(config, mapper),
-            "local": LocalExecutor(config, mapper, store, runner),
+            "local": LocalExecutor(config, mapper, MetricSamples(store), LocalRunner(config.runner_dir)),
         }
-        jobs = TrainingJobService(config, store, catalog, algorithms, mapper, signer, executors)
+        machine = PhaseMachine(config, executors)
+        job_store = JobStore(store, machine.wake_at)
+        housekeeping = JobHousekeeping(config, store, job_store, machine)
+        jobs = TrainingJobService(config, store, job_store, machine, housekeeping, catalog, algorithms)
         return cls(
             config=config,
             store=store,
-            iam=iam,
-            auth=Authenticator(config, iam),
+            directory=directory,
+            tokens=tokens,
+            iam=IamService(config, tokens, directory),
+            auth=Authenticator(config, directory, tokens),
+            faults=FaultInjector(config.faults),
             catalog=catalog,
             mapper=mapper,
             signer=signer,
             algorithms=algorithms,
             jobs=jobs,
+            job_outputs=JobOutputs(config, jobs, job_store, machine, mapper, signer),
+            housekeeping=housekeeping,
             admin_secret=_admin_secret(config),
-            runner=runner,
         )
 
     def close(self) -> None:
         self.store.close()
-
-
-class Ticker:
-    """A daemon thread that advances jobs every ``interval`` seconds (reads also advance them lazily)."""
-
-    def __init__(self, backend: Backend) -> None:
-        self._backend = backend
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="modelarts-local-ticker", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def _run(self) -> None:
-        interval = max(0.02, self._backend.config.tick_seconds)
-        while not self._stop.is_set():
-            try:
-                self._backend.jobs.tick(now_ms())
-            except Exception:  # keep ticking: a failed tick is logged and retried at the next one
-                log.exception("tick failed")
-            self._stop.wait(interval)
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=10)
 
 
 def _admin_secret(config: ServerConfig) -> str:

@@ -1,21 +1,27 @@
-"""The error catalogue: one small class per wire error, carrying its HTTP status, code and message.
+"""The error answer every service shares, and the API gateway's errors.
 
-Three body shapes exist on the wire:
+One small class per wire error, carrying its HTTP status, code and message template; each service
+keeps its own in its package (``training/errors.py``: ModelArts ``{"error_code", "error_msg"}``;
+``iam/errors.py``: IAM's ``{"error": {...}}``; ``obs/errors.py``: OBS's XML). An error renders itself
+(:meth:`ApiError.response`), so whoever catches one, the exception handlers or the fault middleware,
+answers it the same way.
 
-- ModelArts service errors: ``{"error_code": "ModelArts.NNNN", "error_msg": "..."}``;
-- API-gateway errors, raised before the service is reached: the same plus ``request_id``;
-- IAM (keystone-style) errors: ``{"error": {"code": 401, "message": "...", "title": "Unauthorized"}}``.
-
-Messages follow the ModelArts error-code table (its "Description" column, with ``%s`` filled in).
+The gateway's errors live here because the gateway stands in front of every service: authentication
+(``APIGW.0301``, raised by the shared ``auth.py``) and the throttling and backend errors that fault
+injection imitates.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from starlette.responses import JSONResponse, Response
+
+REQUEST_ID_HEADER = "X-Request-Id"
+
 
 class ApiError(Exception):
-    """An error answer. Subclasses set ``status`` and know how to render their body."""
+    """An error answer. Subclasses set ``status``, ``code`` and ``template`` and know their body shape."""
 
     status: ClassVar[int] = 400
     code: ClassVar[str] = ""
@@ -27,32 +33,41 @@ class ApiError(Exception):
         self.message = message
         super().__init__(f"{self.code}: {message}")
 
-    def body(self, request_id: str) -> dict[str, Any] | None:
-        """The JSON body, or None for statuses that carry none (204)."""
+    def response(self, request_id: str) -> Response:
+        """The whole answer, with the request id in the service's header."""
         raise NotImplementedError
 
-    def headers(self) -> dict[str, str]:
-        return {}
 
-
-class ModelArtsError(ApiError):
-    """A ModelArts service error."""
+class JsonError(ApiError):
+    """An error in the ``{"error_code", "error_msg"}`` shape of Huawei Cloud's JSON APIs."""
 
     def body(self, request_id: str) -> dict[str, Any] | None:
-        if self.status == 204:
-            # HTTP forbids a body on 204 (clients would read it as the start of the next response).
-            return None
+        """The JSON body, or None for statuses that carry none."""
         return {"error_code": self.code, "error_msg": self.message}
 
     def headers(self) -> dict[str, str]:
-        # A 204 cannot carry the error body, so the code travels in headers for anyone who looks.
-        if self.status == 204:
-            return {"X-Error-Code": self.code, "X-Error-Message": self.message}
         return {}
 
+    def response(self, request_id: str) -> Response:
+        headers = {REQUEST_ID_HEADER: request_id, **self.headers()}
+        body = self.body(request_id)
+        if body is None:
+            return Response(status_code=self.status, headers=headers)
+        return JSONResponse(body, status_code=self.status, headers=headers)
 
-class GatewayError(ApiError):
-    """An API-gateway (APIGW) error: authentication failed before the service was reached."""
+
+# --- the API gateway ------------------------------------------------------------------------------------
+
+
+class GatewayError(JsonError):
+    """An error of the API gateway, in front of the service: the body also carries ``request_id``."""
+
+    def body(self, request_id: str) -> dict[str, Any] | None:
+        return {"error_code": self.code, "error_msg": self.message, "request_id": request_id}
+
+
+class AuthenticationFailed(GatewayError):
+    """``APIGW.0301``: the credentials were refused before the service was reached."""
 
     status = 401
     code = "APIGW.0301"
@@ -62,337 +77,72 @@ class GatewayError(ApiError):
         super().__init__(*args, message=message)
         self.message = self.prefix + self.message
 
-    def body(self, request_id: str) -> dict[str, Any] | None:
-        return {"error_code": self.code, "error_msg": self.message, "request_id": request_id}
 
-
-class KeystoneError(ApiError):
-    """An IAM error in the keystone shape."""
-
-    title: ClassVar[str] = "Bad Request"
-
-    def body(self, request_id: str) -> dict[str, Any] | None:
-        return {"error": {"code": self.status, "message": self.message, "title": self.title}}
-
-
-# --- IAM (keystone shape) ---------------------------------------------------------------------------
-
-
-class IamBadRequest(KeystoneError):
-    status = 400
-    title = "Bad Request"
-    template = "The request body is invalid: %s"
-
-
-class IamUnauthorized(KeystoneError):
-    status = 401
-    title = "Unauthorized"
-    template = "The request you have made requires authentication."
-
-
-class IamForbidden(KeystoneError):
-    status = 403
-    title = "Forbidden"
-    template = "You are not authorized to perform the requested action."
-
-
-class IamNotFound(KeystoneError):
-    status = 404
-    title = "Not Found"
-    template = "Could not find %s."
-
-
-class IamMethodNotAllowed(KeystoneError):
-    status = 405
-    title = "Method Not Allowed"
-    template = "The method is not allowed for the requested URL."
-
-
-# --- API gateway --------------------------------------------------------------------------------------
-
-
-class AuthInfoMissing(GatewayError):
+class AuthInfoMissing(AuthenticationFailed):
     template = "x-auth-token not found"
 
 
-class TokenUndecryptable(GatewayError):
+class TokenUndecryptable(AuthenticationFailed):
     template = "decrypt token fail"
 
 
-class TokenExpired(GatewayError):
+class TokenExpired(AuthenticationFailed):
     template = "token expires"
 
 
-class AccessKeyNotFound(GatewayError):
+class AccessKeyNotFound(AuthenticationFailed):
     template = "Get secretKey failed,ak:%s,err:ak not exist"
 
 
-class SignatureMismatch(GatewayError):
+class SignatureMismatch(AuthenticationFailed):
     # The documented text, plus the reason after a comma as the gateway does.
     template = "verify aksk signature fail, %s"
 
 
-class SecurityTokenMismatch(GatewayError):
+class SecurityTokenMismatch(AuthenticationFailed):
     template = "verify security token fail"
 
 
-class AccessKeyLocked(GatewayError):
+class AccessKeyLocked(AuthenticationFailed):
     # An AK/SK pair that failed more than five times in a row is refused for five minutes (APIG FAQ).
     template = "AK access failed to reach the limit,forbidden."
 
 
-# --- ModelArts: authentication and authorization -----------------------------------------------------
+class GatewayThrottled(GatewayError):
+    """429 ``APIGW.0308``: the gateway's rate limit, with ``Retry-After``."""
 
-
-class TokenNotProjectScoped(ModelArtsError):
-    status = 401
-    code = "ModelArts.0207"
-    template = "The token is not scoped to a project."
-
-
-class ProjectMismatch(ModelArtsError):
-    status = 403
-    code = "ModelArts.0210"
-    template = "The project ID (%s) in the request does not match the project of the credentials."
-
-
-# --- ModelArts: request format -------------------------------------------------------------------------
-
-
-class InvalidArgument(ModelArtsError):
-    code = "ModelArts.0101"
-    template = "Invalid Argument."
-
-
-class InvalidJsonBody(ModelArtsError):
-    code = "ModelArts.2787"
-    template = "Invalid JSON request body."
-
-
-class InvalidParam(ModelArtsError):
-    code = "ModelArts.2788"
-    template = "Invalid parameter(%s)."
-
-
-class QueryParamsError(ModelArtsError):
-    code = "ModelArts.2764"
-    template = "Invalid query parameter (%s)."
-
-
-class PathNotFound(ModelArtsError):
-    status = 404
-    code = "ModelArts.2836"
-    template = "The requested path (%s) does not exist."
-
-
-class MethodNotAllowed(ModelArtsError):
-    status = 405
-    code = "ModelArts.2803"
-    template = "The method (%s) is not allowed for this path."
-
-
-class TooManyRequests(ModelArtsError):
     status = 429
-    code = "ModelArts.2799"
-    template = "services too many requests"
+    code = "APIGW.0308"
+    template = "The throttling threshold has been reached: policy user over ratelimit,limit:100,time:1 minute"
 
+    def __init__(self, retry_after: int) -> None:
+        super().__init__()
+        self.retry_after = retry_after
 
-class InternalError(ModelArtsError):
-    status = 500
-    code = "ModelArts.2950"
-    template = "Unknown error: %s"
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
-# --- ModelArts: algorithms -------------------------------------------------------------------------------
+class BackendUnavailable(GatewayError):
+    status = 502
+    code = "APIG.0202"
+    template = "Backend unavailable"
 
 
-class AlgorithmNotFound(ModelArtsError):
-    code = "ModelArts.2755"
-    template = "algorithm not found."
+class BackendTimeout(GatewayError):
+    status = 504
+    code = "APIG.0203"
+    template = "Backend timeout"
 
 
-class DuplicateAlgorithmName(ModelArtsError):
-    code = "ModelArts.2821"
-    template = "Duplicate algorithm (name %s)."
+class LoadBalancerUnavailable(ApiError):
+    """503 from a load balancer in front of everything: an HTML page and no error code at all."""
 
+    status = 503
+    page = (
+        b"<html><head><title>503 Service Temporarily Unavailable</title></head>"
+        b"<body><center><h1>503 Service Temporarily Unavailable</h1></center></body></html>"
+    )
 
-class CodeDirError(ModelArtsError):
-    code = "ModelArts.2757"
-    template = "code directory path error."
-
-
-class BootFileDirError(ModelArtsError):
-    code = "ModelArts.2758"
-    template = "code startup file path error."
-
-
-class TooManyCodeFiles(ModelArtsError):
-    code = "ModelArts.2759"
-    template = "There are too many code files. A maximum of %s files can be uploaded."
-
-
-class CodeFolderTooDeep(ModelArtsError):
-    code = "ModelArts.2760"
-    template = "Insufficient quota, too many levels of code directories, supporting up to %s directories"
-
-
-class ParameterKeyRepeat(ModelArtsError):
-    code = "ModelArts.2767"
-    template = "parameter key repeat."
-
-
-class DefaultValueTypeError(ModelArtsError):
-    code = "ModelArts.2768"
-    template = "Default value does not match parameter type."
-
-
-class DefaultValueIsNotInRange(ModelArtsError):
-    code = "ModelArts.2769"
-    template = "default value is not in the setting range."
-
-
-class RangeError(ModelArtsError):
-    code = "ModelArts.2770"
-    template = "Parameter range error."
-
-
-class EngineNotFound(ModelArtsError):
-    code = "ModelArts.2780"
-    template = "AI engine(id:%s) not found."
-
-
-class InvalidObsPath(ModelArtsError):
-    code = "ModelArts.2791"
-    template = "Invalid obs path: %s, reason: %s."
-
-
-class MustHaveCmdAndImage(ModelArtsError):
-    code = "ModelArts.2806"
-    template = "Custom image jobs command and engine.url cannot be empty."
-
-
-class InputsOutputsMessageError(ModelArtsError):
-    code = "ModelArts.2753"
-    template = "input and output channel information is not standardized."
-
-
-# --- ModelArts: training jobs ------------------------------------------------------------------------
-
-
-class DuplicateTrainingJobName(ModelArtsError):
-    code = "ModelArts.2751"
-    template = "Duplicate training job (name %s)."
-
-
-class DoNotHaveFlavor(ModelArtsError):
-    code = "ModelArts.2763"
-    template = "The selected flavor is invalid."
-
-
-class FlavorNotFound(ModelArtsError):
-    code = "ModelArts.2781"
-    template = "Flavor (%s) not found."
-
-
-class FlavorOutOfRange(ModelArtsError):
-    code = "ModelArts.2793"
-    template = "The number of flavor instances (%d) exceeds the maximum (%d)."
-
-
-class DatasetNotFound(ModelArtsError):
-    code = "ModelArts.2783"
-    template = "Dataset (ID: %s) not found."
-
-
-class TrainingJobNotFound(ModelArtsError):
-    code = "ModelArts.2775"
-    template = "Training job (ID: %s) not found."
-
-
-class NotReadyToFetchLog(ModelArtsError):
-    status = 204
-    code = "ModelArts.2776"
-    template = "not ready for fetch log, wait for training to return data"
-
-
-class NotReadyToFetchMetric(ModelArtsError):
-    status = 204
-    code = "ModelArts.2777"
-    template = "not ready for fetch metric, wait for training to return data"
-
-
-class UnsupportedFilterBy(ModelArtsError):
-    code = "ModelArts.2789"
-    template = "Unsupported filtering item."
-
-
-class UnsupportedSortBy(ModelArtsError):
-    code = "ModelArts.2790"
-    template = "Unsupported sorting item."
-
-
-class NotAllowedToTerminate(ModelArtsError):
-    status = 409
-    code = "ModelArts.2796"
-    template = "The training job in phase %s cannot be terminated."
-
-
-class UnsupportedConditionKey(ModelArtsError):
-    code = "ModelArts.2807"
-    template = "Unsupported condition key (%s)"
-
-
-class UnsupportedConditionOperator(ModelArtsError):
-    code = "ModelArts.2808"
-    template = "Unsupported condition operator (%s)"
-
-
-class UnsupportedConditionValue(ModelArtsError):
-    code = "ModelArts.2809"
-    template = "Unsupported condition value (%s)"
-
-
-class UnsupportedActionType(ModelArtsError):
-    code = "ModelArts.2812"
-    template = "Unsupported action type:%s"
-
-
-class AlgorithmNotMatch(ModelArtsError):
-    code = "ModelArts.2814"
-    template = "Job algorithm configuration(%s) does not match algorithm management configuration."
-
-
-class ExceedQuotaLimit(ModelArtsError):
-    code = "ModelArts.2815"
-    template = "Exceed quota limit of resource(%s)."
-
-
-class InvalidLocalCodeDir(ModelArtsError):
-    code = "ModelArts.2857"
-    template = "The local_code_dir parameter verification failed for reason(%s)"
-
-
-class InvalidWorkingDir(ModelArtsError):
-    code = "ModelArts.2859"
-    template = "The working_dir parameter verification failed for reason(%s)"
-
-
-class PoolNotFound(ModelArtsError):
-    status = 404
-    code = "ModelArts.2890"
-    template = "Pool (%s) not found."
-
-
-# --- local administration -----------------------------------------------------------------------------
-
-
-class AdminForbidden(ModelArtsError):
-    status = 403
-    code = "ModelArtsLocal.0001"
-    template = "The local admin API needs the X-Local-Admin-Secret header with the server's admin secret."
-
-
-class AdminConflict(ModelArtsError):
-    status = 409
-    code = "ModelArtsLocal.0002"
-    template = "%s"
+    def response(self, request_id: str) -> Response:
+        return Response(self.page, status_code=503, media_type="text/html", headers={REQUEST_ID_HEADER: request_id})

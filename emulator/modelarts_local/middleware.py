@@ -1,21 +1,24 @@
-"""ASGI middleware and error rendering.
+"""Request ids and error rendering, the same for every port.
 
-Order, outermost first: request id -> fault injection (``faults.FaultMiddleware``) -> routing. The
-fault middleware sees every request after it got its id, and may delay, fail, reset or swallow it.
+Order, outermost first: request id -> fault injection (``faults.FaultMiddleware``) -> the port's own
+middleware -> routing. Every error is an ``errors.ApiError`` that renders itself; routing failures and
+unexpected exceptions are worded by the service the path belongs to (``service.RoutingErrors``).
 """
 
 from __future__ import annotations
 
 import logging
-import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import errors
+from .ids import new_id
+from .service import Service, service_of
 
 log = logging.getLogger("modelarts_local.http")
 
@@ -23,66 +26,60 @@ REQUEST_ID_KEY = "modelarts_local.request_id"
 
 
 class RequestIdMiddleware:
-    """Gives every request an id (``X-Request-Id`` on every response, ``request_id`` in APIGW errors)."""
+    """Gives every request an id, sent back in ``header`` (``X-Request-Id``; OBS: ``x-obs-request-id``)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, header: str = errors.REQUEST_ID_HEADER) -> None:
         self.app = app
+        self.header = header.lower().encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = str(uuid.uuid4())
+        request_id = new_id()
         scope[REQUEST_ID_KEY] = request_id
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                if not any(name.lower() == b"x-request-id" for name, _ in headers):
-                    headers.append((b"x-request-id", request_id.encode()))
+                if not any(name.lower() == self.header for name, _ in headers):
+                    headers.append((self.header, request_id.encode()))
                 message = {**message, "headers": headers}
             await send(message)
 
         await self.app(scope, receive, send_with_id)
 
 
-def request_id(request: Request) -> str:
-    value: Any = request.scope.get(REQUEST_ID_KEY)
-    if isinstance(value, str):
-        return value
-    new_id = str(uuid.uuid4())
-    request.scope[REQUEST_ID_KEY] = new_id
-    return new_id
+def request_id_of(scope: Scope) -> str:
+    value: Any = scope.get(REQUEST_ID_KEY)
+    return value if isinstance(value, str) else ""
 
 
-def render_error(request: Request, exc: errors.ApiError) -> Response:
-    rid = request_id(request)
-    headers = {"X-Request-Id": rid, **exc.headers()}
-    body = exc.body(rid)
-    if body is None:
-        return Response(status_code=exc.status, headers=headers)
-    return JSONResponse(body, status_code=exc.status, headers=headers)
+def _services(request: Request) -> Sequence[Service]:
+    found: Sequence[Service] = request.app.state.services
+    return found
 
 
 async def api_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, errors.ApiError)
-    return render_error(request, exc)
+    return exc.response(request_id_of(request.scope))
 
 
 async def http_exception_handler(request: Request, exc: Exception) -> Response:
-    """Starlette's routing errors (unknown path, wrong method) in the service's error vocabulary."""
+    """Starlette's routing errors (unknown path, wrong method) in the vocabulary of the path's service."""
     assert isinstance(exc, HTTPException)
-    iam = request.url.path.startswith("/v3/")
+    vocabulary = service_of(request.url.path, _services(request)).errors
     error: errors.ApiError
     if exc.status_code == 405:
-        error = errors.IamMethodNotAllowed() if iam else errors.MethodNotAllowed(request.method)
+        error = vocabulary.method_not_allowed(request.method)
     elif exc.status_code == 404:
-        error = errors.IamNotFound(request.url.path) if iam else errors.PathNotFound(request.url.path)
+        error = vocabulary.not_found(request.url.path)
     else:
-        error = errors.InvalidArgument(message=str(exc.detail))
-    return render_error(request, error)
+        error = vocabulary.bad_request(str(exc.detail))
+    return error.response(request_id_of(request.scope))
 
 
 async def unexpected_error_handler(request: Request, exc: Exception) -> Response:
     log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-    return render_error(request, errors.InternalError(type(exc).__name__))
+    vocabulary = service_of(request.url.path, _services(request)).errors
+    return vocabulary.internal(type(exc).__name__).response(request_id_of(request.scope))

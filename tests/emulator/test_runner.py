@@ -1,4 +1,4 @@
-"""Tests of the local job runner (emulator/modelarts_local/runner.py) with the example scripts."""
+"""Tests of the local job runner (emulator/modelarts_local/training/runner.py, launches.py) with the example scripts."""
 
 from __future__ import annotations
 
@@ -14,15 +14,9 @@ from pathlib import Path
 import psutil  # type: ignore[import-untyped, unused-ignore]
 import pytest
 
-from modelarts_local import runner as runner_module
-from modelarts_local.runner import (
-    EXIT_CODE_LOST,
-    EXIT_CODE_NOT_FOUND,
-    LocalRunner,
-    TaskLaunch,
-    TaskState,
-    build_launches,
-)
+from modelarts_local.training import runner as runner_module
+from modelarts_local.training.launches import TaskLaunch, build_launches
+from modelarts_local.training.runner import EXIT_CODE_LOST, EXIT_CODE_NOT_FOUND, LocalRunner, TaskState
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAIN = ROOT / "examples" / "bucket" / "code" / "train.py"
@@ -393,13 +387,14 @@ def test_exit_status_of_a_job_from_before_a_restart_is_lost(state_dir: Path, tmp
     starter = textwrap.dedent("""
         import json, sys
         from pathlib import Path
-        from modelarts_local.runner import LocalRunner, TaskLaunch
+        from modelarts_local.training.launches import TaskLaunch
+        from modelarts_local.training.runner import LocalRunner
         fields = json.loads(sys.argv[2])
         fields.update(cwd=Path(fields["cwd"]), log_path=Path(fields["log_path"]))
         LocalRunner(Path(sys.argv[1])).start("orphan", [TaskLaunch(**fields)])
     """)
     fields = json.dumps({**vars(launch), "cwd": str(launch.cwd), "log_path": str(launch.log_path)})
-    env = {**os.environ, "PYTHONPATH": str(Path(runner_module.__file__).parents[1])}
+    env = {**os.environ, "PYTHONPATH": str(Path(runner_module.__file__).parents[2])}
     subprocess.run([sys.executable, "-c", starter, str(state_dir), fields], check=True, env=env, timeout=30)
 
     restarted = LocalRunner(state_dir)

@@ -1,12 +1,13 @@
-"""Training-job search (``POST /v2/{project_id}/training-job-searches``): the body checks, the filters
-as predicates over rendered jobs, sorting and paging.
+"""Training-job search (``POST /v2/{project_id}/training-job-searches``): the body checks, the filters as
+conditions on stored columns, and the answer's shape.
 
-The service renders the jobs (advancing them first); everything here works on rendered documents only.
+The conditions are evaluated by the store (``job_store.py``), so a search by name reads the jobs it finds,
+not every job of the workspace; the service (``jobs.py``) advances the jobs whose phase may have changed
+first, so that phase filters and sorting see the present.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,16 +26,25 @@ SEARCH_FILTERS: dict[str, tuple[str, ...]] = {
 
 
 @dataclass(frozen=True)
+class Condition:
+    """One filter: ``like`` (any value is a case-insensitive substring), ``in``, ``not`` or ``between``."""
+
+    key: str
+    operator: str
+    values: tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
 class JobSearch:
     """A checked search body (2788 / 2790 / 2807 / 2808 / 2809), in the order the fields are checked."""
 
-    offset: int
+    offset: int  # a page index
     limit: int
     sort_by: str
     order: str
     group_by: str
     workspace_id: str
-    predicates: list[Callable[[dict[str, Any]], bool]]
+    conditions: tuple[Condition, ...]
 
     @classmethod
     def from_body(cls, body: dict[str, Any]) -> JobSearch:
@@ -48,17 +58,23 @@ class JobSearch:
             raise errors.InvalidParam("order")
         group_by = body.get("group_by") or ""
         workspace_id = validation.workspace_id(body.get("workspace_id"), "workspace_id")
-        predicates = _filters(body.get("filters"))
-        return cls(offset, limit, sort_by, order, group_by, workspace_id, predicates)
+        conditions = _conditions(body.get("filters"))
+        return cls(offset, limit, sort_by, order, group_by, workspace_id, conditions)
 
-    def answer(self, rendered: list[dict[str, Any]]) -> dict[str, Any]:
-        """The response for these rendered jobs (all of the workspace): filtered, sorted, one page."""
-        matches = [doc for doc in rendered if all(p(doc) for p in self.predicates)]
-        matches.sort(key=self._sort_key, reverse=self.order == "desc")
-        page = matches[self.offset * self.limit : self.offset * self.limit + self.limit]  # offset is a page index
+    @property
+    def descending(self) -> bool:
+        return self.order == "desc"
+
+    @property
+    def first(self) -> int:
+        """Index of the page's first match."""
+        return self.offset * self.limit
+
+    def answer(self, total: int, count: int, items: list[dict[str, Any]]) -> dict[str, Any]:
+        """The response: ``total`` jobs in the workspace, ``count`` matches, ``items`` the page."""
         return {
-            "total": len(rendered),
-            "count": len(matches),
+            "total": total,
+            "count": count,
             "limit": self.limit,
             "offset": self.offset,
             "sort_by": self.sort_by,
@@ -66,26 +82,17 @@ class JobSearch:
             "group_by": self.group_by,
             "workspace_id": self.workspace_id,
             "ai_project": "default-ai-project",
-            "items": page,
+            "items": items,
         }
 
-    def _sort_key(self, doc: dict[str, Any]) -> tuple[Any, str]:
-        if self.sort_by == "name":
-            primary: Any = doc["metadata"]["name"]
-        elif self.sort_by in ("phase", "duration"):
-            primary = doc["status"][self.sort_by]
-        else:
-            primary = doc["metadata"]["create_time"]
-        return primary, doc["metadata"]["id"]
 
-
-def _filters(raw: Any) -> list[Callable[[dict[str, Any]], bool]]:
-    """Search filters as predicates over rendered jobs (2807 / 2808 / 2809)."""
+def _conditions(raw: Any) -> tuple[Condition, ...]:
+    """Search filters as conditions (2807 / 2808 / 2809)."""
     if raw is None:
-        return []
+        return ()
     if not isinstance(raw, list) or len(raw) > 20:
         raise errors.InvalidParam("filters")
-    predicates: list[Callable[[dict[str, Any]], bool]] = []
+    conditions: list[Condition] = []
     for item in raw:
         if not isinstance(item, dict):
             raise errors.InvalidParam("filters")
@@ -101,39 +108,23 @@ def _filters(raw: Any) -> list[Callable[[dict[str, Any]], bool]]:
             or not all(isinstance(v, str) for v in values)
         ):
             raise errors.UnsupportedConditionValue(str(values))
-        predicates.append(_predicate(key, operator, values))
-    return predicates
+        conditions.append(_condition(key, str(operator), values))
+    return tuple(conditions)
 
 
-def _predicate(key: str, operator: str, values: list[str]) -> Callable[[dict[str, Any]], bool]:
-    def field_of(doc: dict[str, Any]) -> Any:
-        if key == "name":
-            return doc["metadata"]["name"]
-        if key == "algorithm_name":
-            return doc.get("algorithm", {}).get("name") or ""
-        if key == "phase":
-            return doc["status"]["phase"]
-        if key == "kind":
-            return doc["kind"]
-        return doc["metadata"]["create_time"]
-
-    if operator == "like":
-        needles = [v.lower() for v in values]
-        return lambda doc: any(n in str(field_of(doc)).lower() for n in needles)
+def _condition(key: str, operator: str, values: list[str]) -> Condition:
     if operator == "between":
         try:
             low, high = (int(v) for v in values)
         except ValueError:
             raise errors.UnsupportedConditionValue(",".join(values)) from None
-        return lambda doc: low <= int(field_of(doc)) <= high
+        return Condition(key, operator, (low, high))
     if key == "phase":
         known = {str(p) for p in Phase}
         bad = [v for v in values if v not in known]
         if bad:
             raise errors.UnsupportedConditionValue(",".join(bad))
-    if operator == "not":
-        return lambda doc: field_of(doc) not in values
-    return lambda doc: field_of(doc) in values
+    return Condition(key, operator, tuple(values))
 
 
 def _body_int(body: dict[str, Any], key: str, default: int, *, minimum: int, maximum: int | None = None) -> int:

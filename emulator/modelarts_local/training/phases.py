@@ -7,7 +7,7 @@
 Creating and Pending end after a configured time (``TIMED``). How Running ends is up to the executor:
 the simulated one after ``running_seconds`` with the configured outcome, the local one when the
 processes exit. Terminating ends when the executor has stopped the job. The code that advances jobs
-(``training_jobs.py``) asks this module what is allowed; it never hard-codes a transition.
+(``phase_machine.py``) asks this module what is allowed; it never hard-codes a transition.
 """
 
 from __future__ import annotations
@@ -40,9 +40,6 @@ SECONDARY: dict[Phase, str] = {
     Phase.TERMINATED: "Terminated",
     Phase.ABNORMAL: "CreateFailed",
 }
-
-#: Secondary phases an Abnormal job may carry.
-ABNORMAL_SECONDARY = ("CreateFailed", "TerminatedFailed", "Lost", "Unknown")
 
 TERMINAL: frozenset[Phase] = frozenset({Phase.COMPLETED, Phase.FAILED, Phase.TERMINATED, Phase.ABNORMAL})
 
@@ -119,8 +116,3 @@ class TransitionError(RuntimeError):
 def check_transition(current: Phase, target: Phase) -> None:
     if target not in TRANSITIONS[current]:
         raise TransitionError(f"{current} -> {target} is not a valid phase transition")
-
-
-def parse_phase(value: str) -> Phase:
-    """The phase named ``value`` (ValueError if none)."""
-    return Phase(value)

@@ -1,24 +1,22 @@
-"""IAM handlers: ``/v3/auth/tokens`` and ``/v3/projects``."""
+"""IAM handlers: ``/v3/auth/tokens`` and ``/v3/projects``. HTTP in and out only; the work is in ``service.py``."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .. import errors
 from ..auth import Caller
-from ..backend import now
-from ..validation import parse_json_object
-from .common import authenticated_caller, backend, base_url, call, json_response
+from ..clock import now
+from ..errors import AuthenticationFailed
+from ..http import authenticated_caller, backend, base_url, call, json_object, json_response
+from . import errors
 
 
 async def create_token(request: Request) -> Response:
     """POST /v3/auth/tokens: password authentication -> 201 with ``X-Subject-Token``."""
-    raw = await request.body()
-    try:
-        body = parse_json_object(raw)
-    except errors.ApiError:
-        raise errors.IamBadRequest("the body is not a JSON object") from None
+    body = json_object(await request.body())
+    if body is None:
+        raise errors.IamBadRequest("the body is not a JSON object")
     iam = backend(request).iam
     record = await call(iam.issue_token, body, now())
     with_catalog = not request.query_params.get("nocatalog")
@@ -57,6 +55,7 @@ async def list_projects(request: Request) -> Response:
 async def _caller(request: Request) -> Caller:
     """IAM answers authentication failures in its own (keystone) shape."""
     try:
-        return await authenticated_caller(request)
-    except errors.GatewayError as exc:
+        caller, _ = await authenticated_caller(request)
+    except AuthenticationFailed as exc:
         raise errors.IamUnauthorized(message=exc.message) from None
+    return caller

@@ -24,6 +24,10 @@ State lives in ``state_dir/<job_id>.json`` (pids, process start times, exit code
 under an ``flock``, so that a new runner over the same directory, e.g. after a server restart, can
 still report, sample and terminate the job's processes. A recorded pid counts only while the process
 with that pid still has the recorded start time, so recycled pids are never signalled.
+
+Why one module of about 500 lines: starting, reaping, recording, sampling and stopping all go through the
+same state file, its lock order and the pid-plus-start-time rule; kept together they can be checked
+against each other. How a task is launched (command line, environment) is apart, in ``launches.py``.
 """
 
 from __future__ import annotations
@@ -35,9 +39,7 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -48,15 +50,14 @@ from typing import Any
 # psutil ships no type information; types-psutil may or may not be installed.
 import psutil  # type: ignore[import-untyped, unused-ignore]
 
+from .launches import TaskLaunch
+
 __all__ = [
     "EXIT_CODE_CANNOT_EXECUTE",
     "EXIT_CODE_LOST",
     "EXIT_CODE_NOT_FOUND",
     "LocalRunner",
-    "TaskLaunch",
     "TaskState",
-    "build_launches",
-    "find_free_port",
 ]
 
 #: Exit code reported for a process that vanished without a recorded exit status.
@@ -66,7 +67,6 @@ EXIT_CODE_NOT_FOUND = 127
 #: Exit code for a task that could not be started for any other reason, as in a shell.
 EXIT_CODE_CANNOT_EXECUTE = 126
 
-LOCALHOST = "127.0.0.1"
 _STATE_VERSION = 1
 _JOB_ID = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$")
 # psutil reports start times rounded to 10 ms; the same process always gets the same value.
@@ -74,19 +74,6 @@ _CREATE_TIME_TOLERANCE = 0.05
 _POLL_INTERVAL = 0.05
 # After SIGKILL a process dies at once; this only bounds the wait for the waiter thread to record it.
 _KILL_SETTLE_SECONDS = 5.0
-
-
-@dataclass(frozen=True)
-class TaskLaunch:
-    """How to start one task of a job."""
-
-    task: str  # "worker-0"
-    rank: int
-    world_size: int
-    argv: list[str]  # full command line: [python, boot_file, "--k=v", ...]
-    cwd: Path  # local code dir
-    env: dict[str, str]  # extra environment, laid over the runner's own environment
-    log_path: Path  # stdout+stderr go here (appended)
 
 
 @dataclass(frozen=True)
@@ -399,131 +386,6 @@ class LocalRunner:
             change(state)
             self._write(job_id, state)
         return state
-
-
-# ---------------------------------------------------------------------- launches
-
-
-def build_launches(
-    *,
-    job_id: str,
-    node_count: int,
-    code_dir: Path,
-    boot_file: Path,
-    python: str,
-    hyperparameters: list[tuple[str, str]],
-    inputs: dict[str, Path],
-    outputs: dict[str, Path],
-    environments: dict[str, str],
-    log_dir: Path,
-    master_port: int | None = None,
-) -> list[TaskLaunch]:
-    """The launches of a job, ModelArts style.
-
-    argv is ``[python, boot_file, --<hyperparameter>=<value>..., --<input>=<dir>..., --<output>=<dir>...]``
-    (a relative ``boot_file`` is taken relative to ``code_dir``); cwd is ``code_dir``; each task logs
-    to ``log_dir/modelarts-job-<job_id>-worker-<rank>.log``. The environment is described in
-    ``task_environment``. Output directories are created, as ModelArts does before starting a job.
-    """
-    if node_count < 1:
-        raise ValueError("node_count must be at least 1")
-    boot = boot_file if boot_file.is_absolute() else code_dir / boot_file
-    args = [f"--{name}={value}" for name, value in hyperparameters]
-    args += [f"--{name}={path}" for name, path in inputs.items()]
-    args += [f"--{name}={path}" for name, path in outputs.items()]
-    for path in outputs.values():
-        path.mkdir(parents=True, exist_ok=True)
-    if node_count > 1 and master_port is None:
-        master_port = find_free_port()
-    launches = []
-    for rank in range(node_count):
-        task = f"worker-{rank}"
-        env = task_environment(
-            job_id=job_id,
-            rank=rank,
-            node_count=node_count,
-            code_dir=code_dir,
-            log_dir=log_dir,
-            master_port=master_port,
-            environments=environments,
-        )
-        launches.append(
-            TaskLaunch(
-                task=task,
-                rank=rank,
-                world_size=node_count,
-                argv=[python, str(boot), *args],
-                cwd=code_dir,
-                env=env,
-                log_path=log_dir / f"modelarts-job-{job_id}-{task}.log",
-            )
-        )
-    return launches
-
-
-def task_environment(
-    *,
-    job_id: str,
-    rank: int,
-    node_count: int,
-    code_dir: Path,
-    log_dir: Path,
-    master_port: int | None,
-    environments: Mapping[str, str],
-) -> dict[str, str]:
-    """The extra environment of one task.
-
-    Always (names as in ModelArts training containers, local values):
-      PYTHONUNBUFFERED=1 (so stdout and stderr interleave in order), MODELARTS_LOCAL=1,
-      MA_JOB_DIR (parent of the code dir), MA_LOG_DIR, MA_VJ_NAME=modelarts-job-<job_id>,
-      MA_TASK_NAME=worker (the role, as in ModelArts), MA_CURRENT_IP / MA_CURRENT_HOST_IP=127.0.0.1,
-      MA_NUM_HOSTS / VC_WORKER_NUM=<node_count>, VC_TASK_INDEX=<rank>, MA_NUM_GPUS=0,
-      VC_WORKER_HOSTS=127.0.0.1,... (one entry per node; all nodes are this host).
-    With node_count > 1, what torch.distributed's env:// init (gloo) reads:
-      RANK, WORLD_SIZE, LOCAL_RANK=0, LOCAL_WORLD_SIZE=1, NODE_RANK, MASTER_ADDR=127.0.0.1,
-      MASTER_PORT (shared by all ranks), GLOO_SOCKET_IFNAME=<loopback interface>.
-    The job's own ``environments`` are laid over all of these: ModelArts lets users override preset
-    variables.
-    """
-    env = {
-        "PYTHONUNBUFFERED": "1",
-        "MODELARTS_LOCAL": "1",
-        "MA_JOB_DIR": str(code_dir.parent),
-        "MA_LOG_DIR": str(log_dir),
-        "MA_VJ_NAME": f"modelarts-job-{job_id}",
-        "MA_TASK_NAME": "worker",
-        "MA_CURRENT_IP": LOCALHOST,
-        "MA_CURRENT_HOST_IP": LOCALHOST,
-        "MA_NUM_HOSTS": str(node_count),
-        "MA_NUM_GPUS": "0",
-        "VC_TASK_INDEX": str(rank),
-        "VC_WORKER_NUM": str(node_count),
-        "VC_WORKER_HOSTS": ",".join([LOCALHOST] * node_count),
-    }
-    if node_count > 1:
-        if master_port is None:
-            raise ValueError("a multi-node job needs a master port")
-        env.update(
-            RANK=str(rank),
-            WORLD_SIZE=str(node_count),
-            LOCAL_RANK="0",
-            LOCAL_WORLD_SIZE="1",
-            NODE_RANK=str(rank),
-            MASTER_ADDR=LOCALHOST,
-            MASTER_PORT=str(master_port),
-            # gloo picks its interface from the hostname, which may not resolve in a sandbox.
-            GLOO_SOCKET_IFNAME="lo0" if sys.platform == "darwin" else "lo",
-        )
-    env.update(environments)
-    return env
-
-
-def find_free_port(host: str = LOCALHOST) -> int:
-    """A TCP port that is free right now (the usual bind-to-0 trick; rank 0 binds it soon after)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 # ---------------------------------------------------------------------- helpers

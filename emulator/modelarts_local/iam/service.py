@@ -1,65 +1,19 @@
-"""IAM: accounts, users, projects, access keys, and tokens (keystone v3 style).
-
-Tokens are opaque strings starting with ``MII`` (as real ones do), stored in SQLite with who they
-belong to and when they expire, so a server restart keeps them valid.
-"""
+"""IAM's domain: password authentication into tokens (keystone v3 style), the token body with its
+service catalog, and project lookups."""
 
 from __future__ import annotations
 
 import secrets
 import uuid
-from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ..config import AccountConfig, ProjectConfig, ServerConfig, UserConfig
+from ..identity import Directory, Principal, TokenRecord, TokenStore
 from . import errors
-from .config import AccessKeyConfig, AccountConfig, ProjectConfig, ServerConfig, UserConfig
-from .store import Store
 
 #: Roles every local user has (the names IAM uses for a tenant administrator).
 ROLES = ({"id": "0000000000000000000000000000000a", "name": "te_admin"},)
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: a user of an account, maybe scoped to a project."""
-
-    user_id: str
-    user_name: str
-    domain_id: str
-    domain_name: str
-    project_id: str | None = None
-    project_name: str | None = None
-
-
-@dataclass(frozen=True)
-class TokenRecord:
-    """What a stored token stands for."""
-
-    token: str
-    principal: Principal
-    issued_at: float
-    expires_at: float
-    methods: tuple[str, ...]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "token": self.token,
-            "principal": asdict(self.principal),
-            "issued_at": self.issued_at,
-            "expires_at": self.expires_at,
-            "methods": list(self.methods),
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> TokenRecord:
-        return cls(
-            token=data["token"],
-            principal=Principal(**data["principal"]),
-            issued_at=float(data["issued_at"]),
-            expires_at=float(data["expires_at"]),
-            methods=tuple(data["methods"]),
-        )
 
 
 def iso_utc(epoch: float) -> str:
@@ -67,63 +21,12 @@ def iso_utc(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-class Directory:
-    """Lookups over the configured accounts."""
-
-    def __init__(self, accounts: tuple[AccountConfig, ...]) -> None:
-        self.accounts = accounts
-
-    def account_by_domain(self, domain_id: str | None = None, domain_name: str | None = None) -> AccountConfig | None:
-        for account in self.accounts:
-            if (domain_id and account.domain_id == domain_id) or (domain_name and account.domain_name == domain_name):
-                return account
-        return None
-
-    def find_user(
-        self, account: AccountConfig, user_id: str | None = None, user_name: str | None = None
-    ) -> UserConfig | None:
-        for user in account.users:
-            if (user_id and user.id == user_id) or (user_name and user.name == user_name):
-                return user
-        return None
-
-    def find_user_anywhere(self, user_id: str) -> tuple[AccountConfig, UserConfig] | None:
-        for account in self.accounts:
-            user = self.find_user(account, user_id=user_id)
-            if user is not None:
-                return account, user
-        return None
-
-    def find_project(
-        self, account: AccountConfig, project_id: str | None = None, project_name: str | None = None
-    ) -> ProjectConfig | None:
-        for project in account.projects:
-            if (project_id and project.id == project_id) or (project_name and project.name == project_name):
-                return project
-        return None
-
-    def account_of_project(self, project_id: str) -> AccountConfig | None:
-        for account in self.accounts:
-            if self.find_project(account, project_id=project_id) is not None:
-                return account
-        return None
-
-    def find_access_key(self, access_key: str) -> tuple[AccountConfig, UserConfig, AccessKeyConfig] | None:
-        for account in self.accounts:
-            for key in account.access_keys:
-                if key.access_key == access_key:
-                    user = self.find_user(account, user_name=key.user_name)
-                    if user is not None:
-                        return account, user, key
-        return None
-
-
 class IamService:
     """Issues and validates tokens; answers project lookups."""
 
-    def __init__(self, config: ServerConfig, store: Store, directory: Directory) -> None:
+    def __init__(self, config: ServerConfig, tokens: TokenStore, directory: Directory) -> None:
         self._config = config
-        self._store = store
+        self._tokens = tokens
         self.directory = directory
 
     # --- tokens -------------------------------------------------------------------------------------
@@ -175,9 +78,9 @@ class IamService:
             expires_at=now + self._config.token_lifetime_seconds,
             methods=("password",),
         )
-        self._store.put_token(record.token, record.expires_at, record.to_json())
+        self._tokens.put(record)
         # Keep the table small: tokens dead for a day are of no use to anyone.
-        self._store.purge_tokens(now - 24 * 3600)
+        self._tokens.purge(now - 24 * 3600)
         return record
 
     def _check_password(self, user_block: dict[str, Any]) -> tuple[AccountConfig, UserConfig]:
@@ -200,8 +103,7 @@ class IamService:
         return account, user
 
     def lookup_token(self, token: str) -> TokenRecord | None:
-        data = self._store.get_token(token)
-        return TokenRecord.from_json(data) if data is not None else None
+        return self._tokens.get(token)
 
     def token_body(self, record: TokenRecord, base_url: str, with_catalog: bool = True) -> dict[str, Any]:
         """The ``{"token": {...}}`` body IAM returns for a token."""

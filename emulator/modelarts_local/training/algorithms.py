@@ -8,17 +8,18 @@ the catalog, and ``code_tree``, a listing of the (mapped) code folder taken at c
 from __future__ import annotations
 
 import copy
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..config import ServerConfig
+from ..identity import Principal
+from ..ids import new_id
+from ..obs.paths import ObsMapper, ObsPath
+from ..store import Store
 from . import errors, validation
+from .algorithm_store import AlgorithmRow, AlgorithmStore
 from .catalog import Catalog
-from .config import ServerConfig
-from .iam import Principal
-from .obs import ObsMapper, ObsPath
-from .store import AlgorithmRow, Store
 
 RESOURCE_REQUIREMENT_KEYS = ("flavor_type", "device_distributed_mode", "host_distributed_mode")
 ACCESS_METHODS = ("parameter", "env")
@@ -84,6 +85,7 @@ class AlgorithmService:
     def __init__(self, config: ServerConfig, store: Store, catalog: Catalog, mapper: ObsMapper) -> None:
         self._config = config
         self._store = store
+        self._rows = AlgorithmStore(store)
         self._catalog = catalog
         self._mapper = mapper
 
@@ -100,12 +102,12 @@ class AlgorithmService:
         resource_requirements = _resource_requirements(body)
         advanced_config = _advanced_config(body)
         with self._store.transaction():
-            if self._store.find_algorithm_by_name(project_id, workspace_id, name) is not None:
+            if self._rows.find_by_name(project_id, workspace_id, name) is not None:
                 raise errors.DuplicateAlgorithmName(name)
             limit = self._config.quotas.max_algorithms
-            if limit is not None and self._store.count_algorithms(project_id) >= limit:
+            if limit is not None and self._rows.count(project_id) >= limit:
                 raise errors.ExceedQuotaLimit("algorithm")
-            algorithm_id = str(uuid.uuid4())
+            algorithm_id = new_id()
             doc = {
                 "metadata": {
                     "id": algorithm_id,
@@ -131,14 +133,18 @@ class AlgorithmService:
                 "resource_requirements": resource_requirements,
                 "advanced_config": advanced_config,
             }
-            self._store.put_algorithm(AlgorithmRow(algorithm_id, project_id, workspace_id, name, now_ms, doc))
+            self._rows.put(AlgorithmRow(algorithm_id, project_id, workspace_id, name, now_ms, doc))
         return copy.deepcopy(doc)
+
+    def count(self) -> int:
+        """Algorithms of every project."""
+        return self._rows.count()
 
     def get(self, project_id: str, algorithm_id: str) -> dict[str, Any]:
         return copy.deepcopy(self.find(project_id, algorithm_id).doc)
 
     def find(self, project_id: str, algorithm_id: str) -> AlgorithmRow:
-        row = self._store.get_algorithm(project_id, algorithm_id)
+        row = self._rows.get(project_id, algorithm_id)
         if row is None:
             raise errors.AlgorithmNotFound()
         return row
@@ -164,16 +170,14 @@ class AlgorithmService:
             if "advanced_config" in body:
                 doc["advanced_config"] = _advanced_config(body)
             doc["metadata"]["update_time"] = now_ms
-            self._store.put_algorithm(
-                AlgorithmRow(row.id, row.project_id, row.workspace_id, row.name, row.create_time, doc)
-            )
+            self._rows.put(AlgorithmRow(row.id, row.project_id, row.workspace_id, row.name, row.create_time, doc))
         return copy.deepcopy(doc)
 
     def delete(self, project_id: str, algorithm_id: str) -> None:
         # Jobs keep the expanded copy they took at creation, so deleting is always allowed.
         with self._store.transaction():
             self.find(project_id, algorithm_id)
-            self._store.delete_algorithm(algorithm_id)
+            self._rows.delete(algorithm_id)
 
     def list_page(self, project_id: str, query: Mapping[str, str]) -> dict[str, Any]:
         offset = validation.query_int(query, "offset", 0, minimum=0)
@@ -188,7 +192,7 @@ class AlgorithmService:
         workspace_id = query.get("workspace_id") or "0"
         name_filter = _searches(query.get("searches"))
 
-        rows = self._store.list_algorithms(project_id, workspace_id)
+        rows = self._rows.list(project_id, workspace_id)
         matches = [r for r in rows if name_filter is None or name_filter in r.name.lower()]
 
         def sort_key(row: AlgorithmRow) -> tuple[Any, str]:

@@ -1,7 +1,8 @@
-"""Helpers shared by the handlers: the backend, authentication, JSON in and out."""
+"""What every service's handlers share: the backend, authentication, the thread pool, JSON in and out."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
@@ -9,10 +10,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..auth import Caller, RawRequest, headers_from_scope
-from ..backend import Backend, now
-from ..iam import Principal
-from ..validation import parse_json_object
+from .auth import Caller, RawRequest, headers_from_scope
+from .backend import Backend
+from .clock import now
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -39,23 +39,22 @@ async def raw_request(request: Request) -> RawRequest:
     )
 
 
-async def authenticated_caller(request: Request) -> Caller:
-    """The caller of any authenticated call (IAM or ModelArts)."""
-    raw = await raw_request(request)
-    return await call(backend(request).auth.authenticate, raw, now())
-
-
-async def project_principal(request: Request) -> Principal:
-    """The caller of a ``/v2/{project_id}/...`` call, checked against the URL's project."""
+async def authenticated_caller(request: Request) -> tuple[Caller, RawRequest]:
+    """The caller of an authenticated call (token or AK/SK), and the request as the signature covered it."""
     raw = await raw_request(request)
     auth = backend(request).auth
-    caller = await call(auth.authenticate, raw, now())
-    return auth.authorize_project(caller, request.path_params["project_id"], raw.headers)
+    if auth.needs_store(raw):
+        return await call(auth.authenticate, raw, now()), raw
+    return auth.authenticate(raw, now()), raw
 
 
-async def json_body(request: Request) -> dict[str, Any]:
-    """The body as a JSON object (ModelArts.2787 otherwise); any Content-Type is accepted."""
-    return parse_json_object(await request.body())
+def json_object(raw: bytes) -> dict[str, Any] | None:
+    """The body as a JSON object, or None when it is not one (each service words that error its own way)."""
+    try:
+        value = json.loads(raw.decode("utf-8")) if raw.strip() else None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

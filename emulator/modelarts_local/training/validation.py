@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Mapping
 from typing import Any
 
+from ..obs.paths import ObsPath, ObsPathError, parse_obs_path
 from . import errors
-from .obs import ObsPath, ObsPathError, parse_obs_path
 
 NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 PARAMETER_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -24,17 +23,6 @@ DEFAULT_CONSTRAINT: dict[str, Any] = {
     "valid_type": "None",
     "valid_range": [],
 }
-
-
-def parse_json_object(body: bytes) -> dict[str, Any]:
-    """The request body as a JSON object (ModelArts.2787 otherwise)."""
-    try:
-        value = json.loads(body.decode("utf-8")) if body.strip() else None
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise errors.InvalidJsonBody() from None
-    if not isinstance(value, dict):
-        raise errors.InvalidJsonBody()
-    return value
 
 
 def obj(parent: dict[str, Any], key: str, where: str, *, required: bool = False) -> dict[str, Any]:

@@ -1,12 +1,36 @@
-"""ModelArts v2 handlers: catalog, algorithms and training jobs (``/v2/{project_id}/...``)."""
+"""ModelArts v2 handlers: catalog, algorithms and training jobs (``/v2/{project_id}/...``).
+
+HTTP in and out only: authenticate, read the path, query and body, call the domain, render the answer.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..backend import now, now_ms
-from .common import backend, base_url, call, empty_response, json_body, json_response, project_principal
+from ..clock import now, now_ms
+from ..http import authenticated_caller, backend, base_url, call, empty_response, json_object, json_response
+from ..identity import Principal
+from ..obs.routes import PRESIGNED_PREFIX
+from . import errors
+from .access import authorize_project
+
+
+async def project_principal(request: Request) -> Principal:
+    """The caller of a ``/v2/{project_id}/...`` call, checked against the URL's project."""
+    caller, raw = await authenticated_caller(request)
+    return authorize_project(backend(request).directory, caller, request.path_params["project_id"], raw.headers)
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    """The body as a JSON object (ModelArts.2787 otherwise); any Content-Type is accepted."""
+    body = json_object(await request.body())
+    if body is None:
+        raise errors.InvalidJsonBody()
+    return body
+
 
 # --- catalog ---------------------------------------------------------------------------------------------
 
@@ -106,7 +130,8 @@ async def list_training_job_tasks(request: Request) -> Response:
     principal = await project_principal(request)
     job_id = request.path_params["training_job_id"]
     query = dict(request.query_params)
-    return json_response(await call(backend(request).jobs.tasks, principal.project_id or "", job_id, query, now_ms()))
+    outputs = backend(request).job_outputs
+    return json_response(await call(outputs.tasks, principal.project_id or "", job_id, query, now_ms()))
 
 
 async def training_job_log_url(request: Request) -> Response:
@@ -116,30 +141,32 @@ async def training_job_log_url(request: Request) -> Response:
     download = selector.split(";")[0].strip().lower() == "application/octet-stream"
     job_id = request.path_params["training_job_id"]
     task = request.path_params["task_id"]
-    result = await call(
-        backend(request).jobs.log_url, principal.project_id or "", job_id, task, download, base_url(request), now()
+    endpoint = base_url(request) + PRESIGNED_PREFIX
+    outputs = backend(request).job_outputs
+    return json_response(
+        await call(outputs.log_url, principal.project_id or "", job_id, task, download, endpoint, now())
     )
-    return json_response(result)
 
 
 async def training_job_log_preview(request: Request) -> Response:
     principal = await project_principal(request)
     job_id = request.path_params["training_job_id"]
     task = request.path_params["task_id"]
-    return json_response(
-        await call(backend(request).jobs.log_preview, principal.project_id or "", job_id, task, now_ms())
-    )
+    outputs = backend(request).job_outputs
+    return json_response(await call(outputs.log_preview, principal.project_id or "", job_id, task, now_ms()))
 
 
 async def training_job_metrics(request: Request) -> Response:
     principal = await project_principal(request)
     job_id = request.path_params["training_job_id"]
     task = request.path_params["task_id"]
-    return json_response(await call(backend(request).jobs.metrics, principal.project_id or "", job_id, task, now_ms()))
+    outputs = backend(request).job_outputs
+    return json_response(await call(outputs.metrics, principal.project_id or "", job_id, task, now_ms()))
 
 
 async def training_job_events(request: Request) -> Response:
     principal = await project_principal(request)
     job_id = request.path_params["training_job_id"]
     query = dict(request.query_params)
-    return json_response(await call(backend(request).jobs.events, principal.project_id or "", job_id, query, now_ms()))
+    outputs = backend(request).job_outputs
+    return json_response(await call(outputs.events, principal.project_id or "", job_id, query, now_ms()))

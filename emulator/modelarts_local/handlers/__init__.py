@@ -1,1 +1,0 @@
-"""HTTP handlers: parse the request, call the domain, render the answer. No domain logic lives here."""

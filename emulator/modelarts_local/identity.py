@@ -1,0 +1,163 @@
+"""Who is who, shared by every service: the configured accounts (users, projects, access keys), the
+principal a request acts as, and the issued IAM tokens.
+
+IAM (``iam/``) issues tokens; every service checks them (``auth.py``). A token is stored in SQLite with
+who it belongs to and when it expires, so a server restart keeps it valid; tokens never change once
+issued, so lookups are served from memory after the first.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .config import AccessKeyConfig, AccountConfig, ProjectConfig, UserConfig
+from .store import Store
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a user of an account, maybe scoped to a project."""
+
+    user_id: str
+    user_name: str
+    domain_id: str
+    domain_name: str
+    project_id: str | None = None
+    project_name: str | None = None
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    """What a stored token stands for."""
+
+    token: str
+    principal: Principal
+    issued_at: float
+    expires_at: float
+    methods: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "token": self.token,
+            "principal": asdict(self.principal),
+            "issued_at": self.issued_at,
+            "expires_at": self.expires_at,
+            "methods": list(self.methods),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TokenRecord:
+        return cls(
+            token=data["token"],
+            principal=Principal(**data["principal"]),
+            issued_at=float(data["issued_at"]),
+            expires_at=float(data["expires_at"]),
+            methods=tuple(data["methods"]),
+        )
+
+
+class Directory:
+    """Lookups over the configured accounts."""
+
+    def __init__(self, accounts: tuple[AccountConfig, ...]) -> None:
+        self.accounts = accounts
+
+    def account_by_domain(self, domain_id: str | None = None, domain_name: str | None = None) -> AccountConfig | None:
+        for account in self.accounts:
+            if (domain_id and account.domain_id == domain_id) or (domain_name and account.domain_name == domain_name):
+                return account
+        return None
+
+    def find_user(
+        self, account: AccountConfig, user_id: str | None = None, user_name: str | None = None
+    ) -> UserConfig | None:
+        for user in account.users:
+            if (user_id and user.id == user_id) or (user_name and user.name == user_name):
+                return user
+        return None
+
+    def find_user_anywhere(self, user_id: str) -> tuple[AccountConfig, UserConfig] | None:
+        for account in self.accounts:
+            user = self.find_user(account, user_id=user_id)
+            if user is not None:
+                return account, user
+        return None
+
+    def find_project(
+        self, account: AccountConfig, project_id: str | None = None, project_name: str | None = None
+    ) -> ProjectConfig | None:
+        for project in account.projects:
+            if (project_id and project.id == project_id) or (project_name and project.name == project_name):
+                return project
+        return None
+
+    def account_of_project(self, project_id: str) -> AccountConfig | None:
+        for account in self.accounts:
+            if self.find_project(account, project_id=project_id) is not None:
+                return account
+        return None
+
+    def find_access_key(self, access_key: str) -> tuple[AccountConfig, UserConfig, AccessKeyConfig] | None:
+        for account in self.accounts:
+            for key in account.access_keys:
+                if key.access_key == access_key:
+                    user = self.find_user(account, user_name=key.user_name)
+                    if user is not None:
+                        return account, user, key
+        return None
+
+
+class TokenStore:
+    """Issued tokens: written through to SQLite, read from a bounded in-memory cache."""
+
+    CACHE_SIZE = 10_000
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._cache: OrderedDict[str, TokenRecord] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, record: TokenRecord) -> None:
+        self._store.execute(
+            "INSERT OR REPLACE INTO tokens (token, expires_at, record) VALUES (?, ?, ?)",
+            (record.token, record.expires_at, json.dumps(record.to_json())),
+        )
+        self._remember(record)
+
+    def cached(self, token: str) -> bool:
+        with self._lock:
+            return token in self._cache
+
+    def get(self, token: str) -> TokenRecord | None:
+        with self._lock:
+            record = self._cache.get(token)
+            if record is not None:
+                self._cache.move_to_end(token)
+                return record
+        rows = self._store.query("SELECT record FROM tokens WHERE token=?", (token,))
+        if not rows:
+            return None
+        record = TokenRecord.from_json(json.loads(rows[0]["record"]))
+        self._remember(record)
+        return record
+
+    def purge(self, expired_before: float) -> None:
+        """Forget tokens that expired before the given time (keeps the table small)."""
+        self._store.execute("DELETE FROM tokens WHERE expires_at < ?", (expired_before,))
+        with self._lock:
+            for token in [t for t, r in self._cache.items() if r.expires_at < expired_before]:
+                del self._cache[token]
+
+    def count(self) -> int:
+        return int(self._store.query("SELECT COUNT(*) AS n FROM tokens")[0]["n"])
+
+    def _remember(self, record: TokenRecord) -> None:
+        with self._lock:
+            self._cache[record.token] = record
+            self._cache.move_to_end(record.token)
+            while len(self._cache) > self.CACHE_SIZE:
+                self._cache.popitem(last=False)
