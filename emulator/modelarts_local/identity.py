@@ -95,12 +95,6 @@ class Directory:
                 return project
         return None
 
-    def account_of_project(self, project_id: str) -> AccountConfig | None:
-        for account in self.accounts:
-            if self.find_project(account, project_id=project_id) is not None:
-                return account
-        return None
-
     def find_access_key(self, access_key: str) -> tuple[AccountConfig, UserConfig, AccessKeyConfig] | None:
         for account in self.accounts:
             for key in account.access_keys:

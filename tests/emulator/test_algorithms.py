@@ -236,8 +236,8 @@ INVALID = [
 ]
 
 
-@pytest.mark.parametrize(("case", "change", "code", "message"), INVALID, ids=[c[0] for c in INVALID])
-def test_invalid_algorithms_get_the_documented_code(local_modelarts, case, change, code, message):
+@pytest.mark.parametrize(("change", "code", "message"), [c[1:] for c in INVALID], ids=[c[0] for c in INVALID])
+def test_invalid_algorithms_get_the_documented_code(local_modelarts, change, code, message):
     response = local_modelarts.call("POST", "/algorithms", json=mutate(change))
     assert response.status_code == 400, response.text
     assert response.json()["error_code"] == code

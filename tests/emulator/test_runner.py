@@ -104,7 +104,7 @@ def test_build_launches_single_node(tmp_path: Path) -> None:
     launches = launches_for(tmp_path, TRAIN, hyperparameters=[("epochs", "5"), ("dist", "False")])
     assert len(launches) == 1
     launch = launches[0]
-    assert (launch.task, launch.rank, launch.world_size, launch.cwd) == ("worker-0", 0, 1, TRAIN.parent)
+    assert (launch.task, launch.rank, launch.cwd) == ("worker-0", 0, TRAIN.parent)
     assert launch.argv == [
         sys.executable,
         str(TRAIN),

@@ -243,8 +243,8 @@ INVALID: list[tuple[str, Any, str, str | None]] = [
 ]
 
 
-@pytest.mark.parametrize(("case", "change", "code", "message"), INVALID, ids=[c[0] for c in INVALID])
-def test_invalid_jobs_get_the_documented_code(local_modelarts, algorithm, case, change, code, message):
+@pytest.mark.parametrize(("change", "code", "message"), [c[1:] for c in INVALID], ids=[c[0] for c in INVALID])
+def test_invalid_jobs_get_the_documented_code(local_modelarts, algorithm, change, code, message):
     response = local_modelarts.call("POST", "/training-jobs", json=mutated(algorithm["metadata"]["id"], change))
     assert response.status_code == 400, response.text
     assert response.json()["error_code"] == code
@@ -524,6 +524,37 @@ def test_search_filters_sorts_and_pages(local_modelarts, algorithm):
         "POST", "/training-job-searches", json={"sort_by": "name", "order": "desc", "filters": [by_name]}
     ).json()
     assert [j["metadata"]["name"] for j in by_name_desc["items"]] == [f"search-{tag}-{i}" for i in (2, 1, 0)]
+
+
+def test_search_sees_phases_nobody_read_and_sorts_by_phase_and_duration(start_local_modelarts):
+    # The ticker does not come round during the test: only the search itself can move the jobs on.
+    phases = {"creating_seconds": 0.2, "pending_seconds": 0.2, "running_seconds": 60, "terminating_seconds": 60}
+    server = start_local_modelarts(config={"tick_seconds": 600, "simulated": phases})
+    tag = uuid.uuid4().hex[:8]
+    running, completed, terminating = (
+        create_job(server, inline_job_body(CODE, BOOT, f"phases-{tag}-{i}"))["metadata"]["id"] for i in range(3)
+    )
+    server.admin("POST", f"/jobs/{completed}/outcome", json={"phase": "Completed"})
+    server.call("POST", f"/training-jobs/{terminating}/actions", json={"action_type": "terminate"})
+    other_workspace = inline_job_body(CODE, BOOT, f"phases-{tag}-elsewhere")
+    other_workspace["metadata"]["workspace_id"] = f"ws-{tag}"
+    elsewhere = create_job(server, other_workspace)["metadata"]["id"]
+    time.sleep(0.6)  # `running` is due to run by now; nobody has read it
+
+    def search(**body: Any) -> list[str]:
+        filters = [{"key": "name", "operator": "like", "value": [tag.upper()]}, *body.pop("filters", [])]
+        found = server.call("POST", "/training-job-searches", json={"filters": filters, **body}).json()
+        return [item["metadata"]["id"] for item in found["items"]]
+
+    assert search(filters=[{"key": "phase", "operator": "in", "value": ["Running"]}]) == [running]
+    assert sorted(search(filters=[{"key": "phase", "operator": "not", "value": ["Running"]}])) == sorted(
+        [completed, terminating]
+    )
+    assert search(sort_by="phase", order="asc") == [completed, running, terminating]
+    assert search(sort_by="duration", order="desc")[0] == running
+    assert search(workspace_id=f"ws-{tag}") == [elsewhere]
+    total = server.call("POST", "/training-job-searches", json={"workspace_id": f"ws-{tag}"}).json()["total"]
+    assert total == 1
 
 
 @pytest.mark.parametrize(

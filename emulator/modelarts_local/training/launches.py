@@ -18,7 +18,6 @@ class TaskLaunch:
 
     task: str  # "worker-0"
     rank: int
-    world_size: int
     argv: list[str]  # full command line: [python, boot_file, "--k=v", ...]
     cwd: Path  # local code dir
     env: dict[str, str]  # extra environment, laid over the runner's own environment
@@ -72,7 +71,6 @@ def build_launches(
             TaskLaunch(
                 task=task,
                 rank=rank,
-                world_size=node_count,
                 argv=[python, str(boot), *args],
                 cwd=code_dir,
                 env=env,

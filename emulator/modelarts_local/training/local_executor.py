@@ -124,7 +124,6 @@ class LocalExecutor:
                 TaskLaunch(
                     task=task,
                     rank=rank,
-                    world_size=job.node_count,
                     argv=["/bin/sh", "-c", " ".join([plan.command, *(shlex.quote(a) for a in args)])],
                     cwd=cwd,
                     env=env,
