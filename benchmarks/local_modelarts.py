@@ -27,18 +27,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,15 +48,11 @@ from urllib.parse import urlsplit
 
 import requests
 
-from modelarts_local.config import (
-    DEFAULT_DOMAIN_NAME,
-    DEFAULT_PASSWORD,
-    DEFAULT_PROJECT_ID,
-    DEFAULT_REGION,
-    DEFAULT_USER_NAME,
-)
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 
-READY = re.compile(r"modelarts-local ready: (http://\S+)")
+from tests.support.bodies import inline_job_body  # noqa: E402
+from tests.support.server import LocalModelArts, start_local_modelarts  # noqa: E402
 
 #: The targets of issue 12: (minimum requests/s, maximum p99 in ms) per call.
 TARGETS: dict[str, tuple[float, float]] = {"get": (500.0, 50.0), "search": (200.0, 50.0), "create": (200.0, 50.0)}
@@ -81,86 +78,25 @@ class Result:
         return self.rate >= minimum_rate and self.p99_ms < maximum_p99 and self.errors == 0
 
 
-# --- the server ---------------------------------------------------------------------------------------------
-
-
-class Server:
-    """``python -m modelarts_local serve`` on a free port over a fresh data dir, simulated mode."""
-
-    def __init__(self, workdir: Path, config: Path | None = None) -> None:
-        self.data_dir = workdir / "data"
-        self.log_path = workdir / "server.log"
-        argv = [sys.executable, "-m", "modelarts_local", "serve", "--port", "0", "--mode", "simulated"]
-        argv += ["--data-dir", str(self.data_dir), "--log-level", "warning"]
-        if config is not None:
-            argv += ["--config", str(config)]
-        self._log = self.log_path.open("wb")
-        self.process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self._log, stdin=subprocess.DEVNULL)
-        self.url = self._wait_ready()
-        self.v2 = f"{self.url}/v2/{DEFAULT_PROJECT_ID}"
-        self.token = self._token()
-
-    def _wait_ready(self) -> str:
-        assert self.process.stdout is not None
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            line = self.process.stdout.readline().decode(errors="replace")
-            if not line and self.process.poll() is not None:
-                raise RuntimeError(f"the server exited: see {self.log_path}")
-            match = READY.search(line)
-            if match:
-                # Keep draining stdout so the server never blocks on a full pipe.
-                threading.Thread(target=self.process.stdout.read, daemon=True).start()
-                return match.group(1)
-        raise RuntimeError("the server did not print its ready line within 60 s")
-
-    def _token(self) -> str:
-        user = {"name": DEFAULT_USER_NAME, "password": DEFAULT_PASSWORD, "domain": {"name": DEFAULT_DOMAIN_NAME}}
-        body = {
-            "auth": {
-                "identity": {"methods": ["password"], "password": {"user": user}},
-                "scope": {"project": {"name": DEFAULT_REGION}},
-            }
-        }
-        response = requests.post(f"{self.url}/v3/auth/tokens?nocatalog=true", json=body, timeout=30)
-        response.raise_for_status()
-        return response.headers["X-Subject-Token"]
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-        self._log.close()
+# --- the jobs -------------------------------------------------------------------------------------------
 
 
 def job_body(name: str) -> dict[str, Any]:
     """A create body like the provider's: inline code, hyperparameters, one input and one output channel."""
-    return {
-        "kind": "job",
-        "metadata": {"name": name, "description": "load benchmark"},
-        "algorithm": {
-            "code_dir": "/bench-bucket/code/",
-            "boot_file": "/bench-bucket/code/train.py",
-            "engine": {
-                "engine_name": "PyTorch",
-                "engine_version": "pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64",
-            },
-            "parameters": [{"name": "epochs", "value": "3"}, {"name": "lr", "value": "0.01"}],
-            "inputs": [{"name": "data_url", "remote": {"obs": {"obs_url": "/bench-bucket/data/"}}}],
-            "outputs": [{"name": "train_url", "remote": {"obs": {"obs_url": "/bench-bucket/output/"}}}],
-        },
-        "spec": {
-            "resource": {"flavor_id": "modelarts.vm.cpu.8u", "node_count": 1},
-            "log_export_path": {"obs_url": "/bench-bucket/logs/"},
-        },
-    }
+    body = inline_job_body(
+        "/bench-bucket/code/",
+        "/bench-bucket/code/train.py",
+        name,
+        parameters=[{"name": "epochs", "value": "3"}, {"name": "lr", "value": "0.01"}],
+        inputs=[{"name": "data_url", "remote": {"obs": {"obs_url": "/bench-bucket/data/"}}}],
+        outputs=[{"name": "train_url", "remote": {"obs": {"obs_url": "/bench-bucket/output/"}}}],
+    )
+    body["metadata"]["description"] = "load benchmark"
+    body["spec"]["log_export_path"] = {"obs_url": "/bench-bucket/logs/"}
+    return body
 
 
-def store_jobs(server: Server, count: int, clients: int) -> tuple[list[tuple[str, str]], float]:
+def store_jobs(server: LocalModelArts, count: int, clients: int) -> tuple[list[tuple[str, str]], float]:
     """Create ``count`` jobs with ``clients`` threads; their (id, name) and the seconds it took."""
     run = uuid.uuid4().hex[:8]
     local = threading.local()
@@ -186,7 +122,7 @@ def search_body(name: str) -> dict[str, Any]:
     return {"filters": [{"key": "name", "operator": "like", "value": [name]}]}
 
 
-def check_search(server: Server, name: str) -> None:
+def check_search(server: LocalModelArts, name: str) -> None:
     """The search the load uses really finds the job (a fast wrong answer would be no result)."""
     response = requests.post(
         f"{server.v2}/training-job-searches",
@@ -253,7 +189,7 @@ end
 
 
 def run_wrk(
-    wrk: str, server: Server, scenario: str, lines: list[str], clients: int, seconds: float, workdir: Path
+    wrk: str, server: LocalModelArts, scenario: str, lines: list[str], clients: int, seconds: float, workdir: Path
 ) -> Result:
     lines_path = workdir / f"{scenario}.lines"
     lines_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -309,7 +245,7 @@ async def _one_client(
         writer.close()
 
 
-def run_asyncio(server: Server, scenario: str, lines: list[str], clients: int, seconds: float) -> Result:
+def run_asyncio(server: LocalModelArts, scenario: str, lines: list[str], clients: int, seconds: float) -> Result:
     """The same load from asyncio coroutines over raw keep-alive connections, in this process."""
     parts = urlsplit(server.v2)
     host, port, base = parts.hostname or "127.0.0.1", parts.port or 80, parts.path
@@ -384,6 +320,37 @@ def table(results: list[Result]) -> str:
     return "\n".join(rows)
 
 
+@contextlib.contextmanager
+def work_dir(*, keep: bool) -> Iterator[Path]:
+    """A fresh folder for the server's data dir, its log and wrk's scripts; removed after unless kept."""
+    path = Path(tempfile.mkdtemp(prefix="modelarts-local-bench-"))
+    try:
+        yield path
+    finally:
+        if keep:
+            print(f"work dir kept: {path}")
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def measure(server: LocalModelArts, args: argparse.Namespace, wrk: str | None, workdir: Path) -> list[Result]:
+    """Store the jobs, then load each call in turn."""
+    jobs, store_seconds = store_jobs(server, args.jobs, args.clients)
+    print(f"stored {len(jobs)} jobs in {store_seconds:.1f} s ({len(jobs) / store_seconds:.0f} creates/s)")
+    check_search(server, jobs[len(jobs) // 2][1])
+    template = json.dumps(job_body("@NAME@"))
+    inputs = {"get": [i for i, _ in jobs], "search": [n for _, n in jobs], "create": [template]}
+    results = []
+    for scenario in args.only or list(TARGETS):
+        if wrk:
+            result = run_wrk(wrk, server, scenario, inputs[scenario], args.clients, args.seconds, workdir)
+        else:
+            result = run_asyncio(server, scenario, inputs[scenario], args.clients, args.seconds)
+        print(f"  {scenario}: {result.rate:.0f} requests/s, p99 {result.p99_ms:.1f} ms", flush=True)
+        results.append(result)
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jobs", type=int, default=1000, help="jobs stored before the load (default 1000)")
@@ -407,30 +374,15 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
 
-    workdir = Path(tempfile.mkdtemp(prefix="modelarts-local-bench-"))
+    config = json.loads(args.config.read_text(encoding="utf-8")) if args.config else None
     print(f"machine: {machine()}")
     print(f"load generator: {generator}")
-    server = Server(workdir, args.config)
-    try:
-        jobs, store_seconds = store_jobs(server, args.jobs, args.clients)
-        print(f"stored {len(jobs)} jobs in {store_seconds:.1f} s ({len(jobs) / store_seconds:.0f} creates/s)")
-        check_search(server, jobs[len(jobs) // 2][1])
-        template = json.dumps(job_body("@NAME@"))
-        inputs = {"get": [i for i, _ in jobs], "search": [n for _, n in jobs], "create": [template]}
-        results = []
-        for scenario in args.only or list(TARGETS):
-            if wrk:
-                result = run_wrk(wrk, server, scenario, inputs[scenario], args.clients, args.seconds, workdir)
-            else:
-                result = run_asyncio(server, scenario, inputs[scenario], args.clients, args.seconds)
-            print(f"  {scenario}: {result.rate:.0f} requests/s, p99 {result.p99_ms:.1f} ms", flush=True)
-            results.append(result)
-    finally:
-        server.stop()
-        if args.keep:
-            print(f"work dir kept: {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+    with work_dir(keep=args.keep) as workdir:
+        server = start_local_modelarts(workdir / "data", mode="simulated", config=config)
+        try:
+            results = measure(server, args, wrk, workdir)
+        finally:
+            server.stop()
     print()
     print(f"local ModelArts, {args.jobs} stored jobs, {args.clients} clients, IAM token, loopback")
     print(f"each call for {args.seconds:g} s")

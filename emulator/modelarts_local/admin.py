@@ -4,7 +4,7 @@ Huawei service: it answers in the ModelArts shape, with ``ModelArtsLocal.*`` cod
 Everything but ``/_local/health`` needs the header ``X-Local-Admin-Secret`` with the server's admin
 secret (from the config, or generated into ``DATA_DIR/admin-secret``).
 
-Fault injection (``faults.py``): ``GET /_local/faults`` answers ``{enabled, config, seed, since,
+Fault injection (``faults/``): ``GET /_local/faults`` answers ``{enabled, config, seed, since,
 counters: {kind: n}, by_detail: {"error.503": n, "throttle.APIGW.0308": n, ...}, requests: {"METHOD /path":
 n}}``; ``PUT /_local/faults`` replaces the configuration with its body (the config file's ``faults`` object)
 and starts the counters afresh; ``DELETE /_local/faults`` turns faults off and keeps the counters readable.
@@ -16,13 +16,12 @@ import hmac
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from . import __version__
 from .clock import now_ms
 from .faults import FaultConfigError, parse_faults
 from .http import backend, call, json_response
-from .service import Service
+from .service import Service, routes
 from .training import errors
 from .training.handlers import json_body
 
@@ -92,13 +91,13 @@ async def delete_faults(request: Request) -> Response:
     return json_response(injector.snapshot())
 
 
-ROUTES = [
-    Route("/_local/health", health, methods=["GET"]),
-    Route("/_local/state", state, methods=["GET"]),
-    Route("/_local/jobs/{training_job_id}/outcome", job_outcome, methods=["POST"]),
-    Route("/_local/faults", get_faults, methods=["GET"]),
-    Route("/_local/faults", put_faults, methods=["PUT"]),
-    Route("/_local/faults", delete_faults, methods=["DELETE"]),
-]
+ROUTES = routes(
+    {
+        "/_local/health": {"GET": health},
+        "/_local/state": {"GET": state},
+        "/_local/jobs/{training_job_id}/outcome": {"POST": job_outcome},
+        "/_local/faults": {"GET": get_faults, "PUT": put_faults, "DELETE": delete_faults},
+    }
+)
 
 SERVICE = Service("local-admin", ROUTES, errors.ROUTING_ERRORS, prefix="/_local/")

@@ -21,6 +21,7 @@ from .training.catalog import Catalog
 from .training.execution import Executor
 from .training.housekeeping import JobHousekeeping
 from .training.job_outputs import JobOutputs
+from .training.job_requests import JobRequestExpander
 from .training.job_store import JobStore, MetricSamples
 from .training.jobs import TrainingJobService
 from .training.local_executor import LocalExecutor
@@ -67,7 +68,9 @@ class Backend:
         machine = PhaseMachine(config, executors)
         job_store = JobStore(store, machine.wake_at)
         housekeeping = JobHousekeeping(config, store, job_store, machine)
-        jobs = TrainingJobService(config, store, job_store, machine, housekeeping, catalog, algorithms)
+        jobs = TrainingJobService(
+            config, store, job_store, machine, housekeeping, JobRequestExpander(catalog, algorithms)
+        )
         return cls(
             config=config,
             store=store,

@@ -108,12 +108,10 @@ class AccessKeyLocked(AuthenticationFailed):
     template = "AK access failed to reach the limit,forbidden."
 
 
-class GatewayThrottled(GatewayError):
-    """429 ``APIGW.0308``: the gateway's rate limit, with ``Retry-After``."""
+class Throttled(JsonError):
+    """A 429 that says when to try again (``Retry-After``)."""
 
     status = 429
-    code = "APIGW.0308"
-    template = "The throttling threshold has been reached: policy user over ratelimit,limit:100,time:1 minute"
 
     def __init__(self, retry_after: int) -> None:
         super().__init__()
@@ -121,6 +119,12 @@ class GatewayThrottled(GatewayError):
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after)}
+
+
+class GatewayThrottled(Throttled, GatewayError):
+    status = 429
+    code = "APIGW.0308"
+    template = "The throttling threshold has been reached: policy user over ratelimit,limit:100,time:1 minute"
 
 
 class BackendUnavailable(GatewayError):

@@ -11,11 +11,14 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from .config import AccessKeyConfig, AccountConfig, ProjectConfig, UserConfig
 from .store import Store
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -67,18 +70,12 @@ class Directory:
         self.accounts = accounts
 
     def account_by_domain(self, domain_id: str | None = None, domain_name: str | None = None) -> AccountConfig | None:
-        for account in self.accounts:
-            if (domain_id and account.domain_id == domain_id) or (domain_name and account.domain_name == domain_name):
-                return account
-        return None
+        return _first(self.accounts, domain_id=domain_id, domain_name=domain_name)
 
     def find_user(
         self, account: AccountConfig, user_id: str | None = None, user_name: str | None = None
     ) -> UserConfig | None:
-        for user in account.users:
-            if (user_id and user.id == user_id) or (user_name and user.name == user_name):
-                return user
-        return None
+        return _first(account.users, id=user_id, name=user_name)
 
     def find_user_anywhere(self, user_id: str) -> tuple[AccountConfig, UserConfig] | None:
         for account in self.accounts:
@@ -90,10 +87,7 @@ class Directory:
     def find_project(
         self, account: AccountConfig, project_id: str | None = None, project_name: str | None = None
     ) -> ProjectConfig | None:
-        for project in account.projects:
-            if (project_id and project.id == project_id) or (project_name and project.name == project_name):
-                return project
-        return None
+        return _first(account.projects, id=project_id, name=project_name)
 
     def find_access_key(self, access_key: str) -> tuple[AccountConfig, UserConfig, AccessKeyConfig] | None:
         for account in self.accounts:
@@ -155,3 +149,11 @@ class TokenStore:
             self._cache.move_to_end(record.token)
             while len(self._cache) > self.CACHE_SIZE:
                 self._cache.popitem(last=False)
+
+
+def _first(items: Iterable[T], **wanted: str | None) -> T | None:
+    """The first item with an attribute equal to one of the given values (None and "" match nothing)."""
+    for item in items:
+        if any(value and getattr(item, name) == value for name, value in wanted.items()):
+            return item
+    return None

@@ -3,10 +3,12 @@ handler of its own raises (a path nobody serves, a wrong method, a crash)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from starlette.routing import BaseRoute
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
 from .errors import ApiError
 
@@ -33,6 +35,18 @@ class Service:
 
     def owns(self, path: str) -> bool:
         return bool(self.prefix) and path.startswith(self.prefix)
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def routes(table: Mapping[str, Mapping[str, Handler]]) -> list[BaseRoute]:
+    """Starlette routes from ``{path: {method: handler}}``: a route file reads one line per path."""
+    return [
+        Route(path, handler, methods=[method])
+        for path, by_method in table.items()
+        for method, handler in by_method.items()
+    ]
 
 
 def service_of(path: str, services: Sequence[Service]) -> Service:

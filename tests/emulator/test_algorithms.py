@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.fidelity.guide import guide_engine
 from tests.support.bodies import BOOT_FILE, CODE_DIR, PYTORCH, algorithm_body, put_code, unique
 from tests.support.server import LocalModelArts
 
@@ -91,19 +92,7 @@ def test_create_answers_the_guides_algorithm_response(local_modelarts: LocalMode
     assert config["parameters_customization"] is True
     assert config["inputs"] == [{"name": "data_url", "description": "Data source 1"}]
     assert config["outputs"] == [{"name": "train_url", "description": "Output data 1"}]
-    assert config["engine"] == {
-        "engine_id": PYTORCH,
-        "engine_name": "PyTorch",
-        "engine_version": PYTORCH,
-        "tags": [{"key": "auto_search", "value": "True"}],
-        "v1_compatible": False,
-        "run_user": "1102",
-        "image_info": {
-            "cpu_image_url": "aip/pytorch_1_8:train",
-            "gpu_image_url": "aip/pytorch_1_8:train",
-            "image_version": "pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64-20210912152543-1e0838d",
-        },
-    }
+    assert config["engine"] == guide_engine(PYTORCH)  # the engine resolved, exactly as the guide lists it
     assert config["code_tree"] == {"name": "cpu/", "children": [{"name": "test-pytorch.py"}]}
     assert created["resource_requirements"] == []
     assert created["advanced_config"] == {}

@@ -6,6 +6,7 @@ import json
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import requests
@@ -64,6 +65,19 @@ def test_token_of_another_project_is_forbidden(local_modelarts: LocalModelArts):
     assert mismatch.json()["error_code"] == "ModelArts.0210"
 
 
+def create_signed_algorithm(s: LocalModelArts, content_type: str, **options: Any) -> requests.Response:
+    """POST /algorithms signed with the AK/SK, the body sent as ``content_type``."""
+    return signed_request(
+        "POST",
+        f"{s.v2}/algorithms",
+        s.access_key,
+        s.secret_key,
+        json_body=algorithm_body(),
+        headers={"Content-Type": content_type},
+        **options,
+    )
+
+
 def test_aksk_get_with_query_and_post_with_body_are_accepted(local_modelarts: LocalModelArts):
     s = local_modelarts
     flavors = signed_request(
@@ -86,15 +100,7 @@ def test_aksk_get_with_query_and_post_with_body_are_accepted(local_modelarts: Lo
         project_id=s.project_id,
     )
     assert listing.status_code == 200, listing.text
-    created = signed_request(
-        "POST",
-        f"{s.v2}/algorithms",
-        s.access_key,
-        s.secret_key,
-        json_body=algorithm_body(),
-        headers={"Content-Type": "application/json;charset=UTF-8"},
-        project_id=s.project_id,
-    )
+    created = create_signed_algorithm(s, "application/json;charset=UTF-8", project_id=s.project_id)
     assert created.status_code == 201, created.text
     assert created.json()["metadata"]["user_name"] == s.user_name
 
@@ -102,14 +108,7 @@ def test_aksk_get_with_query_and_post_with_body_are_accepted(local_modelarts: Lo
 def test_aksk_unsigned_payload_and_credential_form_are_accepted(local_modelarts: LocalModelArts):
     s = local_modelarts
     # A non-JSON content type makes the SDK sign "UNSIGNED-PAYLOAD" instead of the body hash.
-    created = signed_request(
-        "POST",
-        f"{s.v2}/algorithms",
-        s.access_key,
-        s.secret_key,
-        json_body=algorithm_body(),
-        headers={"Content-Type": "text/plain"},
-    )
+    created = create_signed_algorithm(s, "text/plain")
     assert created.status_code == 201, created.text
 
     def credential_form(headers: dict[str, str]) -> None:

@@ -2,57 +2,17 @@
 
 from __future__ import annotations
 
+from tests.fidelity.guide import GUIDE, guide_engine
+from tests.support.bodies import PYTORCH
 from tests.support.server import LocalModelArts
 
-GUIDE_CPU_FLAVORS = {
-    "total_count": 2,
-    "flavors": [
-        {
-            "flavor_id": "modelarts.vm.cpu.2u",
-            "flavor_name": "Computing CPU(2U) instance",
-            "flavor_type": "CPU",
-            "billing": {"code": "modelarts.vm.cpu.2u", "unit_num": 1},
-            "flavor_info": {
-                "max_num": 1,
-                "cpu": {"arch": "x86", "core_num": 2},
-                "memory": {"size": 8, "unit": "GB"},
-                "disk": {"size": 50, "unit": "GB"},
-            },
-        },
-        {
-            "flavor_id": "modelarts.vm.cpu.8u",
-            "flavor_name": "Computing CPU(8U) instance",
-            "flavor_type": "CPU",
-            "billing": {"code": "modelarts.vm.cpu.8u", "unit_num": 1},
-            "flavor_info": {
-                "max_num": 16,
-                "cpu": {"arch": "x86", "core_num": 8},
-                "memory": {"size": 32, "unit": "GB"},
-                "disk": {"size": 50, "unit": "GB"},
-            },
-        },
-    ],
-}
-
-GUIDE_PYTORCH = {
-    "engine_id": "pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64",
-    "engine_name": "PyTorch",
-    "engine_version": "pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64",
-    "tags": [{"key": "auto_search", "value": "True"}],
-    "v1_compatible": False,
-    "run_user": "1102",
-    "image_info": {
-        "cpu_image_url": "aip/pytorch_1_8:train",
-        "gpu_image_url": "aip/pytorch_1_8:train",
-        "image_version": "pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64-20210912152543-1e0838d",
-    },
-}
+GUIDE_PYTORCH = guide_engine(PYTORCH)
 
 
 def test_cpu_flavors_are_exactly_the_guides(local_modelarts: LocalModelArts):
     response = local_modelarts.call("GET", "/training-job-flavors", params={"flavor_type": "CPU"})
     assert response.status_code == 200
-    assert response.json() == GUIDE_CPU_FLAVORS
+    assert response.json() == GUIDE["flavors_response"]
 
 
 def test_flavor_filters(local_modelarts: LocalModelArts):

@@ -1,8 +1,8 @@
 """A data dir written by the previous release (SQLite schema version 1) still works: it is migrated on start,
 answers what the old server answered, and its jobs go on moving, searching and naming as new ones do.
 
-``data/schema-v1.sql`` and ``data/schema-v1-answers.json`` were written by the server of commit 0f3c04b
-(``data/make_schema_v1.py`` says how).
+``data/schema-v1.json`` (the SQL that rebuilds the file) and ``data/schema-v1-answers.json`` were written by
+the server of commit 0f3c04b (``data/make_schema_v1.py`` says how).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def migrated(tmp_path: Path, start_local_modelarts: Any) -> LocalModelArts:
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     with sqlite3.connect(data_dir / "modelarts-local.sqlite3") as db:
-        db.executescript((DATA / "schema-v1.sql").read_text(encoding="utf-8"))
+        db.executescript("\n".join(json.loads((DATA / "schema-v1.json").read_text(encoding="utf-8"))["statements"]))
     server: LocalModelArts = start_local_modelarts(data_dir=data_dir, config=CONFIG)
     return server
 

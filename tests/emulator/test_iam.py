@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import requests
 
@@ -40,11 +41,16 @@ def test_password_token_is_created_with_subject_header_and_keystone_body(local_m
     assert {"identity", "modelarts"} <= types
 
 
+def scoped_token(s: LocalModelArts, scope: dict[str, Any], query: str = "") -> requests.Response:
+    """POST /v3/auth/tokens with the password method and the given scope."""
+    body = token_request(s.user_name, s.password, s.domain_name, None)
+    body["auth"]["scope"] = scope
+    return requests.post(f"{s.url}/v3/auth/tokens{query}", json=body, timeout=10)
+
+
 def test_nocatalog_drops_the_catalog_and_project_scope_by_id_works(local_modelarts: LocalModelArts):
     s = local_modelarts
-    body = token_request(s.user_name, s.password, s.domain_name, None)
-    body["auth"]["scope"] = {"project": {"id": s.project_id}}
-    response = requests.post(f"{s.url}/v3/auth/tokens?nocatalog=true", json=body, timeout=10)
+    response = scoped_token(s, {"project": {"id": s.project_id}}, "?nocatalog=true")
     assert response.status_code == 201
     assert "catalog" not in response.json()["token"]
     assert response.json()["token"]["project"]["id"] == s.project_id
@@ -52,9 +58,7 @@ def test_nocatalog_drops_the_catalog_and_project_scope_by_id_works(local_modelar
 
 def test_domain_scoped_token_cannot_call_modelarts(local_modelarts: LocalModelArts):
     s = local_modelarts
-    body = token_request(s.user_name, s.password, s.domain_name, None)
-    body["auth"]["scope"] = {"domain": {"name": s.domain_name}}
-    response = requests.post(f"{s.url}/v3/auth/tokens", json=body, timeout=10)
+    response = scoped_token(s, {"domain": {"name": s.domain_name}})
     assert response.status_code == 201
     token = response.headers["X-Subject-Token"]
     assert response.json()["token"]["domain"] == {"id": s.domain_id, "name": s.domain_name}

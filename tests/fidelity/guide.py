@@ -1,7 +1,8 @@
 """The guide "Using PyTorch to Create a Training Job" (modelarts_03_0407) run by the official SDK, and a
 comparison of what the server answers against the guide's example responses.
 
-- ``GUIDE``: the guide's example bodies (``guide_examples.json``, copied verbatim from the guide).
+- ``GUIDE``: the guide's example bodies (``guide_examples.json``, copied verbatim from the guide);
+  ``guide_engine(engine_id)``: one engine of its engine list.
 - ``guide_bucket(folder)``: a bucket laid out as the guide assumes (``pytorch/fast_example/code/cpu/
   test-pytorch.py`` + ``data/``), the boot file being the example's real training script.
 - ``sdk_client(...)``: the official ``ModelArtsClient``, built as the SDK documents, nothing patched.
@@ -47,6 +48,12 @@ BUCKET = "cnnorth4-job-test-v2"
 """The guide's bucket; its paths are used exactly as the guide writes them."""
 
 LOG_URL_PATH = "/v2/{project_id}/training-jobs/{training_job_id}/tasks/{task_id}/logs/url"
+
+
+def guide_engine(engine_id: str) -> dict[str, Any]:
+    """One engine of the guide's engine list (step 1's example answer)."""
+    engine: dict[str, Any] = next(e for e in GUIDE["engines_response"]["items"] if e["engine_id"] == engine_id)
+    return engine
 
 
 def guide_bucket(folder: Path) -> Path:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from starlette.routing import Route
-
-from ..service import Service
+from ..service import Service, routes
 from . import handlers
 from .errors import ROUTING_ERRORS
 
-ROUTES = [
-    Route("/v3/auth/tokens", handlers.create_token, methods=["POST"]),
-    Route("/v3/auth/tokens", handlers.validate_token, methods=["GET"]),
-    Route("/v3/projects", handlers.list_projects, methods=["GET"]),
-]
+ROUTES = routes(
+    {
+        "/v3/auth/tokens": {"POST": handlers.create_token, "GET": handlers.validate_token},
+        "/v3/projects": {"GET": handlers.list_projects},
+    }
+)
 
 SERVICE = Service("iam", ROUTES, ROUTING_ERRORS, prefix="/v3/")

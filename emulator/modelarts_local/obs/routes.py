@@ -7,22 +7,16 @@ The OBS object API goes into ``OBS_PORT_ROUTES``: bucket-level calls on ``/{buck
 
 from __future__ import annotations
 
-from starlette.routing import Route
-
-from ..service import Service
+from ..service import Service, routes
 from . import handlers
 from .errors import ROUTING_ERRORS
 
 #: Where the main port serves pre-signed object URLs.
 PRESIGNED_PREFIX = "/_obs"
 
-MAIN_PORT_ROUTES = [
-    Route(PRESIGNED_PREFIX + "/{bucket}/{key:path}", handlers.get_presigned_object, methods=["GET"]),
-]
+MAIN_PORT_ROUTES = routes({PRESIGNED_PREFIX + "/{bucket}/{key:path}": {"GET": handlers.get_presigned_object}})
 
-OBS_PORT_ROUTES = [
-    Route("/{bucket}/{key:path}", handlers.get_presigned_object, methods=["GET"]),
-]
+OBS_PORT_ROUTES = routes({"/{bucket}/{key:path}": {"GET": handlers.get_presigned_object}})
 
 #: The pre-signed URLs on the main port: what goes wrong under `/_obs/` is answered in OBS's shape.
 PRESIGNED_SERVICE = Service("obs-presigned", MAIN_PORT_ROUTES, ROUTING_ERRORS, prefix=PRESIGNED_PREFIX + "/")

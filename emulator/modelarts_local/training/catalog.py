@@ -1,173 +1,26 @@
 """Public training flavors and preset AI engines: the documented examples, extendable from the config.
 
-The two CPU flavors and the PyTorch / TensorFlow / MindSpore engines are exactly the ones in the
-"Using PyTorch to Create a Training Job" guide; Caffe, Horovod, XGBoost-Sklearn and the older PyTorch
-ids come from the engine-list reference. The GPU flavors carry plausible details.
+The seed is data, ``seed_catalog.json``: the two CPU flavors and the PyTorch / TensorFlow / MindSpore
+engines are exactly the ones in the "Using PyTorch to Create a Training Job" guide; Caffe, Horovod,
+XGBoost-Sklearn and the older PyTorch ids come from the engine-list reference. The GPU flavors carry
+plausible details.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from . import errors
 
 FLAVOR_TYPES = ("CPU", "GPU", "Ascend")
 
-SEED_FLAVORS: tuple[dict[str, Any], ...] = (
-    {
-        "flavor_id": "modelarts.vm.cpu.2u",
-        "flavor_name": "Computing CPU(2U) instance",
-        "flavor_type": "CPU",
-        "billing": {"code": "modelarts.vm.cpu.2u", "unit_num": 1},
-        "flavor_info": {
-            "max_num": 1,
-            "cpu": {"arch": "x86", "core_num": 2},
-            "memory": {"size": 8, "unit": "GB"},
-            "disk": {"size": 50, "unit": "GB"},
-        },
-    },
-    {
-        "flavor_id": "modelarts.vm.cpu.8u",
-        "flavor_name": "Computing CPU(8U) instance",
-        "flavor_type": "CPU",
-        "billing": {"code": "modelarts.vm.cpu.8u", "unit_num": 1},
-        "flavor_info": {
-            "max_num": 16,
-            "cpu": {"arch": "x86", "core_num": 8},
-            "memory": {"size": 32, "unit": "GB"},
-            "disk": {"size": 50, "unit": "GB"},
-        },
-    },
-    {
-        "flavor_id": "modelarts.p3.large.public.free",
-        "flavor_name": "Computing GPU(Vnt1) instance",
-        "flavor_type": "GPU",
-        "billing": {"code": "modelarts.vm.gpu.free", "unit_num": 1},
-        "flavor_info": {
-            "max_num": 1,
-            "cpu": {"arch": "x86", "core_num": 8},
-            "gpu": {"unit_num": 1, "product_name": "NVIDIA-V100", "memory": "32GB"},
-            "memory": {"size": 64, "unit": "GB"},
-            "disk": {"size": 200, "unit": "GB"},
-        },
-    },
-    {
-        "flavor_id": "modelarts.vm.pnt1.large.eco",
-        "flavor_name": "Computing GPU(Pnt1) instance",
-        "flavor_type": "GPU",
-        "billing": {"code": "modelarts.vm.pnt1.large.eco", "unit_num": 1},
-        "flavor_info": {
-            "max_num": 4,
-            "cpu": {"arch": "x86", "core_num": 8},
-            "gpu": {"unit_num": 1, "product_name": "NVIDIA-P100", "memory": "16GB"},
-            "memory": {"size": 64, "unit": "GB"},
-            "disk": {"size": 200, "unit": "GB"},
-        },
-    },
-)
-
-SEED_ENGINES: tuple[dict[str, Any], ...] = (
-    {
-        "engine_id": "caffe-1.0.0-python2.7",
-        "engine_name": "Caffe",
-        "engine_version": "caffe-1.0.0-python2.7",
-        "v1_compatible": True,
-        "run_user": "",
-        "image_info": {
-            "cpu_image_url": "modelarts-job-dev-image/caffe1-cpu-cp27:1.0.0",
-            "gpu_image_url": "modelarts-job-dev-image/caffe1-gpu-cuda8-cp27:1.0.0",
-            "image_version": "3.1.0",
-        },
-    },
-    {
-        "engine_id": "horovod-cp36-tf-1.16.2",
-        "engine_name": "Horovod",
-        "engine_version": "0.16.2-TF-1.13.1-python3.6",
-        "v1_compatible": True,
-        "run_user": "",
-        "image_info": {
-            "cpu_image_url": "modelarts-job-dev-image/tensorflow-gpu-cuda10-cp36-horovod0162:1.13.1",
-            "gpu_image_url": "modelarts-job-dev-image/tensorflow-gpu-cuda10-cp36-horovod0162:1.13.1",
-            "image_version": "3.2.1",
-        },
-    },
-    {
-        "engine_id": "mindspore_1.6.0-cann_5.0.3.6-py_3.7-euler_2.8.3-aarch64",
-        "engine_name": "Powered-Engine",
-        "engine_version": "mindspore_1.6.0-cann_5.0.3.6-py_3.7-euler_2.8.3-aarch64",
-        "v1_compatible": False,
-        "run_user": "1000",
-        "image_info": {
-            "cpu_image_url": "",
-            "gpu_image_url": "atelier/mindspore_1_6_0:train",
-            "image_version": "mindspore_1.6.0-cann_5.0.3.6-py_3.7-euler_2.8.3-aarch64-snt9-roma-20211231193205-33131ee",
-        },
-    },
-    {
-        "engine_id": "pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64",
-        "engine_name": "PyTorch",
-        "engine_version": "pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64",
-        "tags": [{"key": "auto_search", "value": "True"}],
-        "v1_compatible": False,
-        "run_user": "1102",
-        "image_info": {
-            "cpu_image_url": "aip/pytorch_1_8:train",
-            "gpu_image_url": "aip/pytorch_1_8:train",
-            "image_version": "pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64-20210912152543-1e0838d",
-        },
-    },
-    {
-        "engine_id": "pytorch-cp36-1.3.0",
-        "engine_name": "PyTorch",
-        "engine_version": "PyTorch-1.3.0-python3.6",
-        "v1_compatible": True,
-        "run_user": "",
-        "image_info": {
-            "cpu_image_url": "modelarts-job-dev-image/pytorch-cpu-cp36:1.3.0",
-            "gpu_image_url": "modelarts-job-dev-image/pytorch-gpu-cuda10-cp36:1.3.0",
-            "image_version": "3.2.0",
-        },
-    },
-    {
-        "engine_id": "pytorch-cp36-1.4.0-v2",
-        "engine_name": "PyTorch",
-        "engine_version": "PyTorch-1.4.0-python3.6-v2",
-        "v1_compatible": False,
-        "run_user": "1101",
-        "image_info": {
-            "cpu_image_url": "modelarts-job-dev-image/pytorch-cpu-cp36:1.4.0-v2",
-            "gpu_image_url": "modelarts-job-dev-image/pytorch-gpu-cuda10-cp36:1.4.0-v2",
-            "image_version": "3.3.0",
-        },
-    },
-    {
-        "engine_id": "tensorflow_2.1.0-cuda_10.1-py_3.7-ubuntu_18.04-x86_64",
-        "engine_name": "TensorFlow",
-        "engine_version": "tensorflow_2.1.0-cuda_10.1-py_3.7-ubuntu_18.04-x86_64",
-        "tags": [{"key": "auto_search", "value": "True"}],
-        "v1_compatible": False,
-        "run_user": "1102",
-        "image_info": {
-            "cpu_image_url": "aip/tensorflow_2_1:train",
-            "gpu_image_url": "aip/tensorflow_2_1:train",
-            "image_version": "tensorflow_2.1.0-cuda_10.1-py_3.7-ubuntu_18.04-x86_64-20210912152543-1e0838d",
-        },
-    },
-    {
-        "engine_id": "xgboost-sklearn-python3.6",
-        "engine_name": "XGBoost-Sklearn",
-        "engine_version": "XGBoost-0.80-Sklearn-0.18.1-python3.6",
-        "v1_compatible": True,
-        "run_user": "",
-        "image_info": {
-            "cpu_image_url": "modelarts-job-dev-image/python-train-py36:secure",
-            "gpu_image_url": "",
-            "image_version": "2.0.10-20211101113705",
-        },
-    },
-)
+_SEED: dict[str, Any] = json.loads((Path(__file__).parent / "seed_catalog.json").read_text(encoding="utf-8"))
+SEED_FLAVORS: tuple[dict[str, Any], ...] = tuple(_SEED["flavors"])
+SEED_ENGINES: tuple[dict[str, Any], ...] = tuple(_SEED["engines"])
 
 #: Flavors of dedicated GPU/NPU pools (1, 2, 4, 8 and 16 cards).
 POOL_FLAVOR_CARDS = {"xlarge": 1, "2xlarge": 2, "4xlarge": 4, "8xlarge": 8, "16xlarge": 16}

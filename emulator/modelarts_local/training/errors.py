@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import errors as gateway
-from ..errors import ApiError, JsonError
+from ..errors import ApiError, JsonError, Throttled
 from ..faults import FaultAnswers
 from ..service import RoutingErrors
 
@@ -51,21 +51,25 @@ class ProjectMismatch(ModelArtsError):
 
 
 class InvalidArgument(ModelArtsError):
+    status = 400
     code = "ModelArts.0101"
     template = "Invalid Argument."
 
 
 class InvalidJsonBody(ModelArtsError):
+    status = 400
     code = "ModelArts.2787"
     template = "Invalid JSON request body."
 
 
 class InvalidParam(ModelArtsError):
+    status = 400
     code = "ModelArts.2788"
     template = "Invalid parameter(%s)."
 
 
 class QueryParamsError(ModelArtsError):
+    status = 400
     code = "ModelArts.2764"
     template = "Invalid query parameter (%s)."
 
@@ -82,19 +86,10 @@ class MethodNotAllowed(ModelArtsError):
     template = "The method (%s) is not allowed for this path."
 
 
-class TooManyRequests(ModelArtsError):
-    """429 ``ModelArts.2799``: the service's own rate limit, with ``Retry-After``."""
-
+class TooManyRequests(Throttled, ModelArtsError):
     status = 429
     code = "ModelArts.2799"
     template = "services too many requests"
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__()
-        self.retry_after = retry_after
-
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": str(self.retry_after)}
 
 
 class InternalError(ModelArtsError):
@@ -107,71 +102,85 @@ class InternalError(ModelArtsError):
 
 
 class AlgorithmNotFound(ModelArtsError):
+    status = 400
     code = "ModelArts.2755"
     template = "algorithm not found."
 
 
 class DuplicateAlgorithmName(ModelArtsError):
+    status = 400
     code = "ModelArts.2821"
     template = "Duplicate algorithm (name %s)."
 
 
 class CodeDirError(ModelArtsError):
+    status = 400
     code = "ModelArts.2757"
     template = "code directory path error."
 
 
 class BootFileDirError(ModelArtsError):
+    status = 400
     code = "ModelArts.2758"
     template = "code startup file path error."
 
 
 class TooManyCodeFiles(ModelArtsError):
+    status = 400
     code = "ModelArts.2759"
     template = "There are too many code files. A maximum of %s files can be uploaded."
 
 
 class CodeFolderTooDeep(ModelArtsError):
+    status = 400
     code = "ModelArts.2760"
     template = "Insufficient quota, too many levels of code directories, supporting up to %s directories"
 
 
 class ParameterKeyRepeat(ModelArtsError):
+    status = 400
     code = "ModelArts.2767"
     template = "parameter key repeat."
 
 
 class DefaultValueTypeError(ModelArtsError):
+    status = 400
     code = "ModelArts.2768"
     template = "Default value does not match parameter type."
 
 
 class DefaultValueIsNotInRange(ModelArtsError):
+    status = 400
     code = "ModelArts.2769"
     template = "default value is not in the setting range."
 
 
 class RangeError(ModelArtsError):
+    status = 400
     code = "ModelArts.2770"
     template = "Parameter range error."
 
 
 class EngineNotFound(ModelArtsError):
+    status = 400
     code = "ModelArts.2780"
     template = "AI engine(id:%s) not found."
 
 
 class InvalidObsPath(ModelArtsError):
+    status = 400
     code = "ModelArts.2791"
     template = "Invalid obs path: %s, reason: %s."
 
 
 class MustHaveCmdAndImage(ModelArtsError):
+    status = 400
     code = "ModelArts.2806"
     template = "Custom image jobs command and engine.url cannot be empty."
 
 
 class InputsOutputsMessageError(ModelArtsError):
+    status = 400
     code = "ModelArts.2753"
     template = "input and output channel information is not standardized."
 
@@ -180,31 +189,37 @@ class InputsOutputsMessageError(ModelArtsError):
 
 
 class DuplicateTrainingJobName(ModelArtsError):
+    status = 400
     code = "ModelArts.2751"
     template = "Duplicate training job (name %s)."
 
 
 class DoNotHaveFlavor(ModelArtsError):
+    status = 400
     code = "ModelArts.2763"
     template = "The selected flavor is invalid."
 
 
 class FlavorNotFound(ModelArtsError):
+    status = 400
     code = "ModelArts.2781"
     template = "Flavor (%s) not found."
 
 
 class FlavorOutOfRange(ModelArtsError):
+    status = 400
     code = "ModelArts.2793"
     template = "The number of flavor instances (%d) exceeds the maximum (%d)."
 
 
 class DatasetNotFound(ModelArtsError):
+    status = 400
     code = "ModelArts.2783"
     template = "Dataset (ID: %s) not found."
 
 
 class TrainingJobNotFound(ModelArtsError):
+    status = 400
     code = "ModelArts.2775"
     template = "Training job (ID: %s) not found."
 
@@ -222,6 +237,7 @@ class NotReadyToFetchMetric(ModelArtsError):
 
 
 class UnsupportedSortBy(ModelArtsError):
+    status = 400
     code = "ModelArts.2790"
     template = "Unsupported sorting item."
 
@@ -233,41 +249,49 @@ class NotAllowedToTerminate(ModelArtsError):
 
 
 class UnsupportedConditionKey(ModelArtsError):
+    status = 400
     code = "ModelArts.2807"
     template = "Unsupported condition key (%s)"
 
 
 class UnsupportedConditionOperator(ModelArtsError):
+    status = 400
     code = "ModelArts.2808"
     template = "Unsupported condition operator (%s)"
 
 
 class UnsupportedConditionValue(ModelArtsError):
+    status = 400
     code = "ModelArts.2809"
     template = "Unsupported condition value (%s)"
 
 
 class UnsupportedActionType(ModelArtsError):
+    status = 400
     code = "ModelArts.2812"
     template = "Unsupported action type:%s"
 
 
 class AlgorithmNotMatch(ModelArtsError):
+    status = 400
     code = "ModelArts.2814"
     template = "Job algorithm configuration(%s) does not match algorithm management configuration."
 
 
 class ExceedQuotaLimit(ModelArtsError):
+    status = 400
     code = "ModelArts.2815"
     template = "Exceed quota limit of resource(%s)."
 
 
 class InvalidLocalCodeDir(ModelArtsError):
+    status = 400
     code = "ModelArts.2857"
     template = "The local_code_dir parameter verification failed for reason(%s)"
 
 
 class InvalidWorkingDir(ModelArtsError):
+    status = 400
     code = "ModelArts.2859"
     template = "The working_dir parameter verification failed for reason(%s)"
 

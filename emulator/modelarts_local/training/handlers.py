@@ -5,6 +5,7 @@ HTTP in and out only: authenticate, read the path, query and body, call the doma
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -22,6 +23,23 @@ async def project_principal(request: Request) -> Principal:
     """The caller of a ``/v2/{project_id}/...`` call, checked against the URL's project."""
     caller, raw = await authenticated_caller(request)
     return authorize_project(backend(request).directory, caller, request.path_params["project_id"], raw.headers)
+
+
+async def project_id(request: Request) -> str:
+    """The URL's project, once the caller is known to act in it."""
+    return (await project_principal(request)).project_id or ""
+
+
+def _job(request: Request) -> str:
+    return str(request.path_params["training_job_id"])
+
+
+def _task(request: Request) -> str:
+    return str(request.path_params["task_id"])
+
+
+def _algorithm(request: Request) -> str:
+    return str(request.path_params["algorithm_id"])
 
 
 async def json_body(request: Request) -> dict[str, Any]:
@@ -50,34 +68,37 @@ async def list_engines(request: Request) -> Response:
 # --- algorithms ----------------------------------------------------------------------------------------
 
 
-async def create_algorithm(request: Request) -> Response:
+async def _created(request: Request, create: Callable[[Principal, dict[str, Any], int], dict[str, Any]]) -> Response:
+    """201 with what ``create`` made of the body."""
     principal = await project_principal(request)
     body = await json_body(request)
-    return json_response(await call(backend(request).algorithms.create, principal, body, now_ms()), 201)
+    return json_response(await call(create, principal, body, now_ms()), 201)
+
+
+async def create_algorithm(request: Request) -> Response:
+    return await _created(request, backend(request).algorithms.create)
 
 
 async def list_algorithms(request: Request) -> Response:
-    principal = await project_principal(request)
-    query = dict(request.query_params)
-    return json_response(await call(backend(request).algorithms.list_page, principal.project_id or "", query))
+    project = await project_id(request)
+    return json_response(await call(backend(request).algorithms.list_page, project, dict(request.query_params)))
 
 
 async def get_algorithm(request: Request) -> Response:
-    principal = await project_principal(request)
-    algorithm_id = request.path_params["algorithm_id"]
-    return json_response(await call(backend(request).algorithms.get, principal.project_id or "", algorithm_id))
+    project = await project_id(request)
+    return json_response(await call(backend(request).algorithms.get, project, _algorithm(request)))
 
 
 async def update_algorithm(request: Request) -> Response:
     principal = await project_principal(request)
     body = await json_body(request)
-    algorithm_id = request.path_params["algorithm_id"]
-    return json_response(await call(backend(request).algorithms.update, principal, algorithm_id, body, now_ms()), 201)
+    algorithms = backend(request).algorithms
+    return json_response(await call(algorithms.update, principal, _algorithm(request), body, now_ms()), 201)
 
 
 async def delete_algorithm(request: Request) -> Response:
-    principal = await project_principal(request)
-    await call(backend(request).algorithms.delete, principal.project_id or "", request.path_params["algorithm_id"])
+    project = await project_id(request)
+    await call(backend(request).algorithms.delete, project, _algorithm(request))
     return empty_response(202)
 
 
@@ -85,88 +106,71 @@ async def delete_algorithm(request: Request) -> Response:
 
 
 async def create_training_job(request: Request) -> Response:
-    principal = await project_principal(request)
+    return await _created(request, backend(request).jobs.create)
+
+
+async def search_training_jobs(request: Request) -> Response:
+    project = await project_id(request)
     body = await json_body(request)
-    return json_response(await call(backend(request).jobs.create, principal, body, now_ms()), 201)
+    return json_response(await call(backend(request).jobs.search, project, body, now_ms()))
 
 
 async def get_training_job(request: Request) -> Response:
-    principal = await project_principal(request)
-    job_id = request.path_params["training_job_id"]
-    return json_response(await call(backend(request).jobs.get, principal.project_id or "", job_id, now_ms()))
+    project = await project_id(request)
+    return json_response(await call(backend(request).jobs.get, project, _job(request), now_ms()))
 
 
 async def update_training_job(request: Request) -> Response:
-    principal = await project_principal(request)
+    project = await project_id(request)
     body = await json_body(request)
-    job_id = request.path_params["training_job_id"]
-    await call(backend(request).jobs.update_description, principal.project_id or "", job_id, body, now_ms())
+    await call(backend(request).jobs.update_description, project, _job(request), body, now_ms())
     return empty_response(200)
 
 
 async def delete_training_job(request: Request) -> Response:
-    principal = await project_principal(request)
-    job_id = request.path_params["training_job_id"]
-    await call(backend(request).jobs.delete, principal.project_id or "", job_id, now_ms())
+    project = await project_id(request)
+    await call(backend(request).jobs.delete, project, _job(request), now_ms())
     return empty_response(202)
 
 
 async def training_job_action(request: Request) -> Response:
-    principal = await project_principal(request)
+    project = await project_id(request)
     body = await json_body(request)
-    job_id = request.path_params["training_job_id"]
-    return json_response(
-        await call(backend(request).jobs.terminate, principal.project_id or "", job_id, body, now_ms()), 202
-    )
+    return json_response(await call(backend(request).jobs.terminate, project, _job(request), body, now_ms()), 202)
 
 
-async def search_training_jobs(request: Request) -> Response:
-    principal = await project_principal(request)
-    body = await json_body(request)
-    return json_response(await call(backend(request).jobs.search, principal.project_id or "", body, now_ms()))
+# --- what a job produced -----------------------------------------------------------------------------
 
 
 async def list_training_job_tasks(request: Request) -> Response:
-    principal = await project_principal(request)
-    job_id = request.path_params["training_job_id"]
+    project = await project_id(request)
     query = dict(request.query_params)
-    outputs = backend(request).job_outputs
-    return json_response(await call(outputs.tasks, principal.project_id or "", job_id, query, now_ms()))
+    return json_response(await call(backend(request).job_outputs.tasks, project, _job(request), query, now_ms()))
 
 
 async def training_job_log_url(request: Request) -> Response:
     """The selector is ``Content-Type`` as a query parameter (DOC example) or header (use-case doc)."""
-    principal = await project_principal(request)
+    project = await project_id(request)
     selector = request.query_params.get("Content-Type") or request.headers.get("content-type") or ""
     download = selector.split(";")[0].strip().lower() == "application/octet-stream"
-    job_id = request.path_params["training_job_id"]
-    task = request.path_params["task_id"]
     endpoint = base_url(request) + PRESIGNED_PREFIX
-    outputs = backend(request).job_outputs
-    return json_response(
-        await call(outputs.log_url, principal.project_id or "", job_id, task, download, endpoint, now())
-    )
+    log_url = backend(request).job_outputs.log_url
+    return json_response(await call(log_url, project, _job(request), _task(request), download, endpoint, now()))
 
 
 async def training_job_log_preview(request: Request) -> Response:
-    principal = await project_principal(request)
-    job_id = request.path_params["training_job_id"]
-    task = request.path_params["task_id"]
-    outputs = backend(request).job_outputs
-    return json_response(await call(outputs.log_preview, principal.project_id or "", job_id, task, now_ms()))
+    project = await project_id(request)
+    preview = backend(request).job_outputs.log_preview
+    return json_response(await call(preview, project, _job(request), _task(request), now_ms()))
 
 
 async def training_job_metrics(request: Request) -> Response:
-    principal = await project_principal(request)
-    job_id = request.path_params["training_job_id"]
-    task = request.path_params["task_id"]
-    outputs = backend(request).job_outputs
-    return json_response(await call(outputs.metrics, principal.project_id or "", job_id, task, now_ms()))
+    project = await project_id(request)
+    metrics = backend(request).job_outputs.metrics
+    return json_response(await call(metrics, project, _job(request), _task(request), now_ms()))
 
 
 async def training_job_events(request: Request) -> Response:
-    principal = await project_principal(request)
-    job_id = request.path_params["training_job_id"]
+    project = await project_id(request)
     query = dict(request.query_params)
-    outputs = backend(request).job_outputs
-    return json_response(await call(outputs.events, principal.project_id or "", job_id, query, now_ms()))
+    return json_response(await call(backend(request).job_outputs.events, project, _job(request), query, now_ms()))

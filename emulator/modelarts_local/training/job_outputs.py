@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,27 +28,19 @@ def iso_ms(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds")
 
 
+@dataclass(frozen=True)
 class JobOutputs:
     """Reads of a job's outputs; each reads (and so advances) the job first."""
 
-    def __init__(
-        self,
-        config: ServerConfig,
-        jobs: TrainingJobService,
-        store: JobStore,
-        machine: PhaseMachine,
-        mapper: ObsMapper,
-        signer: UrlSigner,
-    ) -> None:
-        self._config = config
-        self._jobs = jobs
-        self._store = store
-        self._machine = machine
-        self._mapper = mapper
-        self._signer = signer
+    config: ServerConfig
+    jobs: TrainingJobService
+    store: JobStore
+    machine: PhaseMachine
+    mapper: ObsMapper
+    signer: UrlSigner
 
     def tasks(self, project_id: str, job_id: str, query: Mapping[str, str], now_ms: int) -> list[dict[str, Any]]:
-        job = self._jobs.read(project_id, job_id, now_ms)
+        job = self.jobs.read(project_id, job_id, now_ms)
         if job.start_time is None:
             return []  # not scheduled yet
         wanted = query.get("schedule_count")
@@ -60,14 +53,14 @@ class JobOutputs:
     ) -> dict[str, Any]:
         """A pre-signed GET of the task's log under ``endpoint``, valid for ``log_url_expiry_seconds``."""
         job, path = self._log_file(project_id, job_id, task, int(now * 1000))
-        expires = int(now + self._config.log_url_expiry_seconds)
+        expires = int(now + self.config.log_url_expiry_seconds)
         sub = {"response-content-disposition": f"attachment; filename={path.name}"} if download else {}
-        return {"obs_url": self._signer.sign(endpoint, log_object(job, task), expires, sub)}
+        return {"obs_url": self.signer.sign(endpoint, log_object(job, task), expires, sub)}
 
     def log_preview(self, project_id: str, job_id: str, task: str, now_ms: int) -> dict[str, Any]:
         _, path = self._log_file(project_id, job_id, task, now_ms)
         full_size = path.stat().st_size
-        cap = self._config.log_preview_max_bytes
+        cap = self.config.log_preview_max_bytes
         with path.open("rb") as handle:
             if full_size > cap:
                 handle.seek(full_size - cap)
@@ -79,18 +72,18 @@ class JobOutputs:
         }
 
     def _log_file(self, project_id: str, job_id: str, task: str, now_ms: int) -> tuple[TrainingJob, Path]:
-        job = self._jobs.read(project_id, job_id, now_ms)
+        job = self.jobs.read(project_id, job_id, now_ms)
         if task not in job.tasks:
             raise errors.InvalidParam("task_id")
         if job.start_time is None:
             raise errors.NotReadyToFetchLog()
-        path = self._mapper.local_path(log_object(job, task))
+        path = self.mapper.local_path(log_object(job, task))
         if not path.is_file():
             raise errors.NotReadyToFetchLog()
         return job, path
 
     def metrics(self, project_id: str, job_id: str, task: str, now_ms: int) -> dict[str, Any]:
-        job = self._jobs.read(project_id, job_id, now_ms)
+        job = self.jobs.read(project_id, job_id, now_ms)
         if task not in job.tasks:
             raise errors.InvalidParam("task_id")
         start = job.start_time
@@ -98,7 +91,7 @@ class JobOutputs:
             raise errors.NotReadyToFetchMetric()
         end = job.end_time or now_ms
         minutes = max(1, math.ceil((end - start) / 60000))
-        executor = self._machine.executor(job)
+        executor = self.machine.executor(job)
         if job.phase is Phase.RUNNING and executor.real_processes:
             # Make sure the current minute has a sample even if the ticker has not taken one yet.
             executor.sample(job, now_ms)
@@ -106,7 +99,7 @@ class JobOutputs:
         return {"metrics": [{"metric": name, "value": values[name]} for name in METRIC_NAMES]}
 
     def events(self, project_id: str, job_id: str, query: Mapping[str, str], now_ms: int) -> dict[str, Any]:
-        job = self._jobs.read(project_id, job_id, now_ms)
+        job = self.jobs.read(project_id, job_id, now_ms)
         offset = validation.query_int(query, "offset", 0, minimum=0)
         limit = validation.query_int(query, "limit", 50, minimum=1, maximum=100)
         order = query.get("order") or "desc"
@@ -125,7 +118,7 @@ class JobOutputs:
             raise errors.QueryParamsError("pattern")
         events = [
             e
-            for e in self._store.events(job.id)
+            for e in self.store.events(job.id)
             if start <= e.time_ms <= end
             and (not level or e.level == level)
             and (not pattern or pattern.lower() in e.message.lower())

@@ -10,6 +10,7 @@ a workspace, a search's matches; never every stored job.
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from typing import Any
 
 from ..config import ServerConfig
@@ -17,8 +18,6 @@ from ..identity import Principal
 from ..ids import new_id
 from ..store import Store
 from . import errors, validation
-from .algorithms import AlgorithmService
-from .catalog import Catalog
 from .housekeeping import JobHousekeeping
 from .job_model import ForcedOutcome, JobEvent, TrainingJob
 from .job_requests import JobRequestExpander
@@ -28,45 +27,36 @@ from .phase_machine import PhaseMachine
 from .phases import EVENTS, FORCEABLE, SECONDARY, TERMINABLE, TERMINAL, Phase
 
 
+@dataclass(frozen=True)
 class TrainingJobService:
     """Everything about training jobs but their outputs; the HTTP layer only translates to these calls."""
 
-    def __init__(
-        self,
-        config: ServerConfig,
-        store: Store,
-        jobs: JobStore,
-        machine: PhaseMachine,
-        housekeeping: JobHousekeeping,
-        catalog: Catalog,
-        algorithms: AlgorithmService,
-    ) -> None:
-        self._config = config
-        self._store = store
-        self._jobs = jobs
-        self._machine = machine
-        self._housekeeping = housekeeping
-        self._requests = JobRequestExpander(catalog, algorithms)
+    config: ServerConfig
+    store: Store
+    jobs: JobStore
+    machine: PhaseMachine
+    housekeeping: JobHousekeeping
+    requests: JobRequestExpander
 
     # --- create -------------------------------------------------------------------------------------------
 
     def create(self, principal: Principal, body: dict[str, Any], now_ms: int) -> dict[str, Any]:
         project_id = principal.project_id or ""
         job = self._new_job(project_id, principal, body, now_ms)
-        with self._store.transaction():
-            if self._config.unique_job_names and self._jobs.name_taken(project_id, job.workspace_id, job.name):
+        with self.store.transaction():
+            if self.config.unique_job_names and self.jobs.name_taken(project_id, job.workspace_id, job.name):
                 raise errors.DuplicateTrainingJobName(job.name)
-            limit = self._config.quotas.max_active_training_jobs
+            limit = self.config.quotas.max_active_training_jobs
             if limit is not None and self._active_jobs(project_id, now_ms) >= limit:
                 raise errors.ExceedQuotaLimit("training job")
             level, message = EVENTS[Phase.CREATING]
             job.record(JobEvent(now_ms, level, message))
-            self._jobs.save(job)
+            self.jobs.save(job)
         return job.to_wire(now_ms)
 
     def _new_job(self, project_id: str, principal: Principal, body: dict[str, Any], now_ms: int) -> TrainingJob:
         """The job a create body asks for (checked and expanded; the checks that need state come later)."""
-        expanded = self._requests.expand(project_id, body)
+        expanded = self.requests.expand(project_id, body)
         plan = expanded.plan
         job_id = new_id()
         annotations = {**plan.annotations}
@@ -100,7 +90,7 @@ class TrainingJobService:
             id=job_id,
             project_id=project_id,
             document=document,
-            mode=self._config.mode,
+            mode=self.config.mode,
             phase=Phase.CREATING,
             secondary_phase=SECONDARY[Phase.CREATING],
             phase_since=now_ms,
@@ -112,9 +102,9 @@ class TrainingJobService:
     def _active_jobs(self, project_id: str, now_ms: int) -> int:
         """How many jobs of the project are not over (a job that is due to end no longer counts)."""
         active = 0
-        for job in self._jobs.active_in_project(project_id):
-            if self._machine.advance(job, now_ms):
-                self._jobs.save(job)
+        for job in self.jobs.active_in_project(project_id):
+            if self.machine.advance(job, now_ms):
+                self.jobs.save(job)
             active += job.phase not in TERMINAL
         return active
 
@@ -122,13 +112,13 @@ class TrainingJobService:
 
     def read(self, project_id: str, job_id: str, now_ms: int) -> TrainingJob:
         """The job as of now (advanced, and saved if that changed it), or 2775; purges it if its time came."""
-        with self._store.transaction():
-            job = self._jobs.get(job_id, project_id)
+        with self.store.transaction():
+            job = self.jobs.get(job_id, project_id)
             if job is not None:
-                if self._machine.advance(job, now_ms):
-                    self._jobs.save(job)
-                if self._housekeeping.purge_due(job, now_ms):
-                    self._housekeeping.purge(job)
+                if self.machine.advance(job, now_ms):
+                    self.jobs.save(job)
+                if self.housekeeping.purge_due(job, now_ms):
+                    self.housekeeping.purge(job)
                     job = None
         if job is None:  # raised after the transaction, which keeps the purge
             raise errors.TrainingJobNotFound(job_id)
@@ -140,10 +130,10 @@ class TrainingJobService:
         ``read`` runs first, in a transaction of its own, so that a purge it makes is kept although the
         change then answers 2775 (an error inside the change's transaction rolls that back).
         """
-        job = self._jobs.get(job_id, project_id)
+        job = self.jobs.get(job_id, project_id)
         if job is None:
             raise errors.TrainingJobNotFound(job_id)
-        self._machine.advance(job, now_ms)
+        self.machine.advance(job, now_ms)
         return job
 
     def get(self, project_id: str, job_id: str, now_ms: int) -> dict[str, Any]:
@@ -154,41 +144,41 @@ class TrainingJobService:
             raise errors.InvalidParam("description")
         text = validation.description(body.get("description"), "description")
         self.read(project_id, job_id, now_ms)
-        with self._store.transaction():
+        with self.store.transaction():
             job = self._for_change(project_id, job_id, now_ms)
             job.document["metadata"]["description"] = text
-            self._jobs.save(job)
+            self.jobs.save(job)
 
     def terminate(self, project_id: str, job_id: str, body: dict[str, Any], now_ms: int) -> dict[str, Any]:
         action = body.get("action_type")
         if action != "terminate":
             raise errors.UnsupportedActionType(action if isinstance(action, str) else "")
         self.read(project_id, job_id, now_ms)
-        with self._store.transaction():
+        with self.store.transaction():
             job = self._for_change(project_id, job_id, now_ms)
             if job.phase not in TERMINABLE:
                 raise errors.NotAllowedToTerminate(str(job.phase))
-            self._machine.terminate(job, now_ms, "Requested by the user.")
-            self._jobs.save(job)
+            self.machine.terminate(job, now_ms, "Requested by the user.")
+            self.jobs.save(job)
         return job.to_wire(now_ms)
 
     def delete(self, project_id: str, job_id: str, now_ms: int) -> None:
         """Mark for deletion; a running job is terminated first. The job goes once the linger has passed."""
         self.read(project_id, job_id, now_ms)
-        with self._store.transaction():
+        with self.store.transaction():
             job = self._for_change(project_id, job_id, now_ms)
             if job.deleted_at is None:
                 job.deleted_at = now_ms
             if job.phase in TERMINABLE:
-                self._machine.terminate(job, now_ms, "The job is being deleted.")
-            self._jobs.save(job)
+                self.machine.terminate(job, now_ms, "The job is being deleted.")
+            self.jobs.save(job)
 
     def force_outcome(self, job_id: str, body: dict[str, Any], now_ms: int) -> dict[str, Any]:
         """Admin: end a simulated job now with the given outcome."""
         target = body.get("phase")
         if target not in {str(p) for p in FORCEABLE}:
             raise errors.InvalidParam("phase")
-        exit_code = body.get("exit_code", self._config.simulated.failure_exit_code)
+        exit_code = body.get("exit_code", self.config.simulated.failure_exit_code)
         if isinstance(exit_code, bool) or not isinstance(exit_code, int):
             raise errors.InvalidParam("exit_code")
         message = body.get("message")
@@ -197,18 +187,18 @@ class TrainingJobService:
         secondary = body.get("secondary_phase")
         if secondary is not None and not isinstance(secondary, str):
             raise errors.InvalidParam("secondary_phase")
-        with self._store.transaction():
-            job = self._jobs.get(job_id)
+        with self.store.transaction():
+            job = self.jobs.get(job_id)
             if job is None:
                 raise errors.TrainingJobNotFound(job_id)
-            self._machine.advance(job, now_ms)
+            self.machine.advance(job, now_ms)
             if job.mode != "simulated":
                 raise errors.AdminConflict("only jobs of simulated mode can be given an outcome")
             if job.phase in TERMINAL or job.phase is Phase.TERMINATING:
                 raise errors.AdminConflict(f"the job is already {job.phase}")
             job.forced = ForcedOutcome(Phase(target), exit_code, message, secondary)
-            self._machine.advance(job, now_ms)
-            self._jobs.save(job)
+            self.machine.advance(job, now_ms)
+            self.jobs.save(job)
         return job.to_wire(now_ms)
 
     # --- search -------------------------------------------------------------------------------------------
@@ -216,23 +206,23 @@ class TrainingJobService:
     def search(self, project_id: str, body: dict[str, Any], now_ms: int) -> dict[str, Any]:
         search = JobSearch.from_body(body)
         workspace = search.workspace_id
-        with self._store.transaction():
+        with self.store.transaction():
             # Phases are filtered and sorted on as stored: first bring the jobs that are due up to now.
-            for job in self._jobs.due_in_workspace(project_id, workspace, now_ms):
-                if self._machine.advance(job, now_ms):
-                    self._jobs.save(job)
-            total = self._jobs.count(project_id, workspace)
-            matches = self._jobs.matches(project_id, workspace, search.conditions)
+            for job in self.jobs.due_in_workspace(project_id, workspace, now_ms):
+                if self.machine.advance(job, now_ms):
+                    self.jobs.save(job)
+            total = self.jobs.count(project_id, workspace)
+            matches = self.jobs.matches(project_id, workspace, search.conditions)
             if search.sort_by == "duration":  # depends on the clock: needs the jobs themselves
-                jobs = self._jobs.get_many([m.id for m in matches])
+                jobs = self.jobs.get_many([m.id for m in matches])
                 jobs.sort(key=lambda j: (j.duration(now_ms), j.id), reverse=search.descending)
                 page = jobs[search.first : search.first + search.limit]
             else:
                 matches.sort(key=lambda m: (getattr(m, search.sort_by), m.id), reverse=search.descending)
                 chosen = matches[search.first : search.first + search.limit]
-                page = self._jobs.get_many([m.id for m in chosen])
+                page = self.jobs.get_many([m.id for m in chosen])
             count = len(matches)
         return search.answer(total, count, [job.to_wire(now_ms) for job in page])
 
     def count_by_phase(self) -> dict[str, int]:
-        return self._jobs.count_by_phase()
+        return self.jobs.count_by_phase()

@@ -1,11 +1,11 @@
-"""How ``schema-v1.sql`` and ``schema-v1-answers.json`` were made, with the server of commit 0f3c04b:
+"""How ``schema-v1.json`` and ``schema-v1-answers.json`` were made, with the server of commit 0f3c04b:
 
     git archive 0f3c04b emulator | tar -x -C /tmp/v1
     cd /tmp/v1 && PYTHONPATH=/tmp/v1/emulator .venv/bin/python tests/emulator/data/make_schema_v1.py /tmp/v1/out
 
 It starts that server over a fresh data dir, makes an algorithm and five jobs (Completed, Failed, Running,
-Terminated, and Terminated + deleted), records the old server's answers, and dumps the SQLite file as SQL
-(without tokens, which expire).
+Terminated, and Terminated + deleted), records the old server's answers, and dumps the SQLite file as the
+SQL statements that rebuild it (without tokens, which expire).
 """
 
 from __future__ import annotations
@@ -102,8 +102,9 @@ def main(out: Path) -> None:
     server.wait()
     with sqlite3.connect(out / "data" / "modelarts-local.sqlite3") as db:
         db.execute("DELETE FROM tokens")
-        dump = "\n".join(db.iterdump())
-    (out / "schema-v1.sql").write_text(dump + "\n")
+        statements = list(db.iterdump())
+    source = "A data dir's SQLite as schema version 1 (commit 0f3c04b) left it; made by make_schema_v1.py."
+    (out / "schema-v1.json").write_text(json.dumps({"_source": source, "statements": statements}, indent=1))
 
 
 if __name__ == "__main__":
