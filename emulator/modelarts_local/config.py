@@ -27,6 +27,9 @@ Top-level keys (all optional):
 - ``faults``: fault injection at start (429/5xx rates, latency, resets, dropped answers, expiring tokens,
   failing jobs, a seed, method/path filters); see ``modelarts_local.faults``. ``PUT /_local/faults`` changes
   it at run time.
+
+Why one module of about 430 lines: every key, its default and its check stand together, so that a key
+cannot be added without its check; the faults' own checks are the one part apart (``faults/config.py``).
 """
 
 from __future__ import annotations
