@@ -25,6 +25,7 @@ from .training.job_requests import JobRequestExpander
 from .training.job_store import JobStore, MetricSamples
 from .training.jobs import TrainingJobService
 from .training.local_executor import LocalExecutor
+from .training.log_files import LogFiles
 from .training.phase_machine import PhaseMachine
 from .training.runner import LocalRunner
 from .training.simulated import SimulatedExecutor
@@ -62,7 +63,7 @@ class Backend:
         algorithms = AlgorithmService(config, store, catalog, mapper)
         # Both executors always exist: a job keeps the mode it was created in across restarts.
         executors: dict[str, Executor] = {
-            "simulated": SimulatedExecutor(config, mapper),
+            "simulated": SimulatedExecutor(config, mapper, LogFiles(store, mapper)),
             "local": LocalExecutor(config, mapper, MetricSamples(store), LocalRunner(config.runner_dir)),
         }
         machine = PhaseMachine(config, executors)

@@ -81,7 +81,12 @@ def run(config: ServerConfig, listen: Listen) -> bool:
     # garbage collector's full passes, which otherwise pause every request for tens of milliseconds.
     gc.collect()
     gc.freeze()
-    ticker = Ticker(config.tick_seconds, backend.housekeeping.tick)
+
+    def tick(now: int) -> None:
+        backend.housekeeping.tick(now)
+        backend.store.checkpoint()
+
+    ticker = Ticker(config.tick_seconds, tick)
     ticker.start()
     try:
         return asyncio.run(_serve(servers, sockets, lambda: _announce(config, listen.host, sockets)))

@@ -14,18 +14,32 @@ Durability: WAL with ``synchronous=NORMAL``. A commit is in the WAL, in the oper
 before the answer goes out, so a crash or kill of the server loses nothing acknowledged; only an
 operating-system crash or power loss could lose the last commits (``FULL`` would fsync every commit for
 that, a cost a local stand-in for a cloud service has no need to pay).
+
+Work that must follow a commit but need not hold the store (writing files) is registered with
+``after_commit``: it runs once the outermost transaction has committed, outside the lock, in order, and
+is dropped (``on_rollback`` runs instead) if the transaction or its savepoint is rolled back.
+
+Background work (the ticker) keeps out of the requests' way: it checkpoints the WAL on a connection of its
+own (``checkpoint``), not inside some request's commit, and it steps aside between its batches when a
+request had to wait for the store (``step_aside``).
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 SCHEMA_VERSION = "2"
+
+#: The WAL size (pages of 4 KiB) at which a commit checkpoints by itself, when checkpoint() has not.
+_AUTOCHECKPOINT_PAGES = 10_000
+#: How long background work leaves the store to waiting requests between its batches.
+_STEP_ASIDE_SECONDS = 0.002
 
 #: The phases after which a job never changes again (``training/phases.py`` is the authority; the
 #: migration below needs them as literals because it runs before any service is built).
@@ -109,6 +123,9 @@ class Store:
         self._lock = threading.RLock()
         self._depth = 0  # nesting of transaction() blocks
         self._writing = False  # whether the current block has begun its write transaction
+        self._contended = False  # whether a caller had to wait for the lock since step_aside() last looked
+        self._after_commit: list[tuple[Callable[[], None], Callable[[], None]]] = []  # (then, on_rollback)
+        self._checkpointer: sqlite3.Connection | None = None
         # isolation_level=None: we issue BEGIN/COMMIT ourselves, so nothing stays uncommitted by accident.
         self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._conn.row_factory = sqlite3.Row
@@ -117,6 +134,8 @@ class Store:
         with self._lock:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
+            # checkpoint() normally keeps the WAL short; this is the safety net when nobody calls it.
+            self._conn.execute(f"PRAGMA wal_autocheckpoint={_AUTOCHECKPOINT_PAGES}")
             self._migrate()
 
     def _migrate(self) -> None:
@@ -134,12 +153,40 @@ class Store:
 
     def close(self) -> None:
         with self._lock:
+            if self._checkpointer is not None:
+                self._checkpointer.close()
             self._conn.close()
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        if not self._lock.acquire(blocking=False):
+            self._contended = True
+            self._lock.acquire()
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    def step_aside(self) -> None:
+        """For background work between two of its batches: if a request waited for the store meanwhile, let it
+        (and the others waiting) have it for a moment."""
+        if self._contended:
+            self._contended = False
+            time.sleep(_STEP_ASIDE_SECONDS)
+        else:
+            time.sleep(0)
+
+    def checkpoint(self) -> None:
+        """Copy what the WAL holds into the database, without waiting for anyone (``PASSIVE``), on a connection
+        of its own so that requests go on meanwhile. Call it from one background thread."""
+        if self._checkpointer is None:
+            self._checkpointer = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+        self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """Store calls inside see one state and commit together (or not at all); nested uses join the outer one."""
-        with self._lock:
+        with self._locked():
             if self._depth:
                 self._depth += 1
                 try:
@@ -155,10 +202,26 @@ class Store:
             except BaseException:
                 if self._writing and self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
+                self._drop_after_commit(0)
                 raise
             finally:
                 self._depth = 0
                 self._writing = False
+            then, self._after_commit = self._after_commit, []
+        _run_all(run for run, _ in then)  # committed; the lock is free again
+
+    def after_commit(self, run: Callable[[], None], on_rollback: Callable[[], None] = lambda: None) -> None:
+        """Run ``run`` once the enclosing transaction has committed, outside the lock (at once outside one);
+        if it is rolled back instead, ``on_rollback``."""
+        with self._locked():
+            if self._depth:
+                self._after_commit.append((run, on_rollback))
+                return
+        run()
+
+    def _drop_after_commit(self, keep: int) -> None:
+        dropped, self._after_commit = self._after_commit[keep:], self._after_commit[:keep]
+        _run_all(on_rollback for _, on_rollback in dropped)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
@@ -169,17 +232,19 @@ class Store:
                 raise RuntimeError("a savepoint needs an enclosing transaction()")
             self._begin()
             self._conn.execute("SAVEPOINT item")
+            registered = len(self._after_commit)
             try:
                 yield
             except BaseException:
                 self._conn.execute("ROLLBACK TO item")
                 self._conn.execute("RELEASE item")
+                self._drop_after_commit(registered)
                 raise
             self._conn.execute("RELEASE item")
 
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
         """A write: inside a transaction block it joins (or begins) the block's transaction."""
-        with self._lock:
+        with self._locked():
             if self._depth:
                 self._begin()
             return self._conn.execute(sql, params)
@@ -190,8 +255,20 @@ class Store:
             self._writing = True
 
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        with self._lock:
+        with self._locked():
             return self._conn.execute(sql, params).fetchall()
+
+
+def _run_all(calls: Iterable[Callable[[], None]]) -> None:
+    """Run every call, even when one raises; then raise the first error."""
+    error: BaseException | None = None
+    for call in calls:
+        try:
+            call()
+        except BaseException as exc:
+            error = error or exc
+    if error is not None:
+        raise error
 
 
 def _lower(value: Any) -> Any:

@@ -4,7 +4,7 @@ of a batch while the rest commits (what the ticker relies on)."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -27,9 +27,14 @@ class Undo(Exception):
     """Raised on purpose to abandon a block."""
 
 
-def put_then_fail(store: Store, key: str) -> None:
+def put_then_fail(store: Store, key: str, *, then: Callable[[], None] = lambda: None, undone: str = "") -> None:
+    """Write ``key``, register ``then`` to follow the commit (``undone`` noted on rollback), and fail."""
     put(store, key)
+    store.after_commit(then, on_rollback=lambda: NOTES.append(undone))
     raise Undo(key)
+
+
+NOTES: list[str] = []
 
 
 def keys(path: Path) -> set[str]:
@@ -69,3 +74,24 @@ def test_a_savepoint_undoes_its_item_and_the_batch_goes_on(store: Store):
     assert keys(store.path) == {"first", "last"}
     with pytest.raises(RuntimeError, match="enclosing transaction"), store.savepoint():
         pass
+
+
+def test_after_commit_runs_once_committed_and_is_dropped_with_what_it_followed(store: Store):
+    NOTES.clear()
+
+    def never() -> None:
+        NOTES.append("never")
+
+    with store.transaction():
+        put(store, "kept")
+        # By the time it runs, another connection sees the commit.
+        store.after_commit(lambda: NOTES.append(f"after: {sorted(keys(store.path))}"), on_rollback=never)
+        with pytest.raises(Undo), store.savepoint():
+            put_then_fail(store, "undone", then=never, undone="savepoint undone")
+    assert NOTES == ["savepoint undone", "after: ['kept']"]
+
+    NOTES.clear()
+    with pytest.raises(Undo), store.transaction():
+        put_then_fail(store, "lost", then=never, undone="rolled back")
+    store.after_commit(lambda: NOTES.append("outside a transaction: at once"))
+    assert NOTES == ["rolled back", "outside a transaction: at once"]

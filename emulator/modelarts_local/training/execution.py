@@ -69,6 +69,9 @@ class Executor(Protocol):
     def finished(self, job: TrainingJob, outcome: Outcome) -> None:
         """The job has reached a terminal phase."""
 
+    def settle(self, job: TrainingJob) -> None:
+        """Wait until what the job's transitions wrote (another thread may still be writing it) is written."""
+
     def sample(self, job: TrainingJob, now_ms: int) -> None:
         """Record a metrics sample of a running job."""
 

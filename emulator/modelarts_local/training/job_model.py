@@ -94,6 +94,9 @@ class TrainingJob:
     deleted_at: int | None = None
     #: Events of changes not saved yet; ``job_store.JobStore.save`` writes them with the job.
     new_events: list[JobEvent] = field(default_factory=list, compare=False, repr=False)
+    #: Whether the store holds the job already, and whether its document changed since it was read.
+    stored: bool = field(default=False, compare=False, repr=False)
+    document_changed: bool = field(default=False, compare=False, repr=False)
 
     # --- fields of the document that the store indexes and the code reads ---------------------------------
 
@@ -131,6 +134,11 @@ class TrainingJob:
     def flavor_type(self) -> str:
         resource = self.spec.get("resource", {})
         return str(resource.get("flavor_detail", {}).get("flavor_type", "CPU"))
+
+    def describe(self, text: str) -> None:
+        """A new ``metadata.description``: the one part of the document that changes after create."""
+        self.document["metadata"]["description"] = text
+        self.document_changed = True
 
     def record(self, event: JobEvent) -> None:
         self.new_events.append(event)

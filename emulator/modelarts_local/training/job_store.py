@@ -65,25 +65,39 @@ class JobStore:
     # --- jobs ---------------------------------------------------------------------------------------------
 
     def save(self, job: TrainingJob) -> None:
-        """Write the job and its new events (call inside a store transaction when it must be atomic)."""
-        self._store.execute(
-            "INSERT OR REPLACE INTO jobs (id, project_id, workspace_id, name, kind, algorithm_name, create_time,"
-            " phase, deleted_at, wake_at, doc, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                job.id,
-                job.project_id,
-                job.workspace_id,
-                job.name,
-                job.kind,
-                job.algorithm_name,
-                job.create_time,
-                str(job.phase),
-                job.deleted_at,
-                self._wake_at(job),
-                json.dumps(job.document),
-                json.dumps(_state(job)),
-            ),
-        )
+        """Write the job and its new events (call inside a store transaction when it must be atomic).
+
+        A new job is inserted; a stored one is updated in what can change (phase, deletion, wake-up time,
+        state, and the document only when it was changed), so a job purged meanwhile is not brought back.
+        """
+        state = json.dumps(_state(job))
+        if not job.stored:
+            self._store.execute(
+                "INSERT INTO jobs (id, project_id, workspace_id, name, kind, algorithm_name, create_time, phase,"
+                " deleted_at, wake_at, doc, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    job.id,
+                    job.project_id,
+                    job.workspace_id,
+                    job.name,
+                    job.kind,
+                    job.algorithm_name,
+                    job.create_time,
+                    str(job.phase),
+                    job.deleted_at,
+                    self._wake_at(job),
+                    json.dumps(job.document),
+                    state,
+                ),
+            )
+            job.stored = True
+        else:
+            document = json.dumps(job.document) if job.document_changed else None
+            self._store.execute(
+                "UPDATE jobs SET phase=?, deleted_at=?, wake_at=?, state=?, doc=coalesce(?, doc) WHERE id=?",
+                (str(job.phase), job.deleted_at, self._wake_at(job), state, document, job.id),
+            )
+        job.document_changed = False
         for event in job.new_events:
             self._store.execute(
                 "INSERT INTO events (job_id, time_ms, level, message, source) VALUES (?, ?, ?, ?, ?)",
@@ -267,6 +281,7 @@ def _job(row: sqlite3.Row) -> TrainingJob:
         ),
         launched=bool(st.get("launched")),
         deleted_at=st.get("deleted_at"),
+        stored=True,
     )
 
 

@@ -122,6 +122,7 @@ class TrainingJobService:
                     job = None
         if job is None:  # raised after the transaction, which keeps the purge
             raise errors.TrainingJobNotFound(job_id)
+        self.machine.executor(job).settle(job)
         return job
 
     def _for_change(self, project_id: str, job_id: str, now_ms: int) -> TrainingJob:
@@ -146,7 +147,7 @@ class TrainingJobService:
         self.read(project_id, job_id, now_ms)
         with self.store.transaction():
             job = self._for_change(project_id, job_id, now_ms)
-            job.document["metadata"]["description"] = text
+            job.describe(text)
             self.jobs.save(job)
 
     def terminate(self, project_id: str, job_id: str, body: dict[str, Any], now_ms: int) -> dict[str, Any]:
@@ -222,6 +223,8 @@ class TrainingJobService:
                 chosen = matches[search.first : search.first + search.limit]
                 page = self.jobs.get_many([m.id for m in chosen])
             count = len(matches)
+        for job in page:
+            self.machine.executor(job).settle(job)
         return search.answer(total, count, [job.to_wire(now_ms) for job in page])
 
     def count_by_phase(self) -> dict[str, int]:

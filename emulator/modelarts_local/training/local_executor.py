@@ -212,6 +212,9 @@ class LocalExecutor:
     def finished(self, job: TrainingJob, outcome: Outcome) -> None:
         return None
 
+    def settle(self, job: TrainingJob) -> None:
+        return None  # the processes write their logs themselves
+
     def sample(self, job: TrainingJob, now_ms: int) -> None:
         start = job.start_time
         if start is None:

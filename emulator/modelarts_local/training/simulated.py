@@ -8,8 +8,9 @@ import zlib
 
 from ..config import ServerConfig
 from ..obs.paths import ObsMapper
-from .execution import Outcome, discard_hosted_logs, log_object, no_data, write_log
+from .execution import Outcome, discard_hosted_logs, log_object, no_data
 from .job_model import TaskStatus, TrainingJob
+from .log_files import LogFiles
 from .phases import Phase, PhaseDurations
 
 
@@ -19,9 +20,10 @@ class SimulatedExecutor:
     mode = "simulated"
     real_processes = False
 
-    def __init__(self, config: ServerConfig, mapper: ObsMapper) -> None:
+    def __init__(self, config: ServerConfig, mapper: ObsMapper, logs: LogFiles) -> None:
         self._config = config.simulated
         self._mapper = mapper
+        self._logs = logs
         self.durations = PhaseDurations(self._config.creating_seconds, self._config.pending_seconds)
 
     def prepare(self, job: TrainingJob) -> str | None:
@@ -30,8 +32,9 @@ class SimulatedExecutor:
     def start(self, job: TrainingJob, at_ms: int) -> None:
         resource = job.spec.get("resource", {})
         for rank, task in enumerate(job.tasks):
-            write_log(
-                self._mapper.local_path(log_object(job, task)),
+            self._logs.append(
+                job.id,
+                log_object(job, task),
                 [
                     f"[ModelArts Service Log] training job {job.name} ({job.id}) started on {task}",
                     f"[ModelArts Service Log] flavor {resource.get('flavor_id', '-')}, "
@@ -82,7 +85,10 @@ class SimulatedExecutor:
         for task in job.tasks:
             status = statuses.get(task)
             text = status.message if status else ("exited with code 0" if outcome.phase is Phase.COMPLETED else "")
-            write_log(self._mapper.local_path(log_object(job, task)), [*lines, f"{task}: {text}".rstrip(": ")])
+            self._logs.append(job.id, log_object(job, task), [*lines, f"{task}: {text}".rstrip(": ")])
+
+    def settle(self, job: TrainingJob) -> None:
+        self._logs.settle(job.id)
 
     def sample(self, job: TrainingJob, now_ms: int) -> None:
         return None
