@@ -25,6 +25,7 @@ from .backend import Backend
 from .clock import now_ms
 from .faults import FaultAnswers, FaultMiddleware, JobOutcomeRule, capture_connection
 from .iam.routes import SERVICE as IAM
+from .ids import new_obs_request_id
 from .middleware import RequestIdMiddleware, api_error_handler, http_exception_handler, unexpected_error_handler
 from .obs import errors as obs_errors
 from .obs.routes import PRESIGNED_SERVICE as OBS_PRESIGNED
@@ -58,23 +59,25 @@ def create_app(backend: Backend) -> Starlette:
         await run_in_threadpool(backend.jobs.force_outcome, job_id, body, now_ms())
 
     outcomes = Middleware(JobOutcomeMiddleware, injector=backend.faults, force_outcome=force_outcome)
-    return _assemble(backend, MAIN_PORT_SERVICES, errors.REQUEST_ID_HEADER, modelarts_errors.FAULT_ANSWERS, [outcomes])
+    request_ids = Middleware(RequestIdMiddleware, header=errors.REQUEST_ID_HEADER)
+    return _assemble(backend, MAIN_PORT_SERVICES, request_ids, modelarts_errors.FAULT_ANSWERS, [outcomes])
 
 
 def create_obs_app(backend: Backend) -> Starlette:
     """The OBS port's app over the same backend."""
-    return _assemble(backend, (OBS,), obs_errors.REQUEST_ID_HEADER, obs_errors.FAULT_ANSWERS, [])
+    request_ids = Middleware(RequestIdMiddleware, header=obs_errors.REQUEST_ID_HEADER, make_id=new_obs_request_id)
+    return _assemble(backend, (OBS,), request_ids, obs_errors.FAULT_ANSWERS, [])
 
 
 def _assemble(
     backend: Backend,
     services: Sequence[Service],
-    request_id_header: str,
+    request_ids: Middleware,
     fault_answers: FaultAnswers,
     own_middleware: Sequence[Middleware],
 ) -> Starlette:
     middleware = [
-        Middleware(RequestIdMiddleware, header=request_id_header),
+        request_ids,
         Middleware(FaultMiddleware, injector=backend.faults, answers=fault_answers),
         *own_middleware,
     ]

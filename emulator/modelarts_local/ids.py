@@ -12,3 +12,8 @@ import uuid
 
 def new_id() -> str:
     return str(uuid.UUID(int=random.getrandbits(128), version=4))
+
+
+def new_obs_request_id() -> str:
+    """32 upper-case hex characters, as OBS's ``x-obs-request-id``."""
+    return f"{random.getrandbits(128):032X}"

@@ -8,7 +8,7 @@ unexpected exceptions are worded by the service the path belongs to (``service.R
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -26,17 +26,20 @@ REQUEST_ID_KEY = "modelarts_local.request_id"
 
 
 class RequestIdMiddleware:
-    """Gives every request an id, sent back in ``header`` (``X-Request-Id``; OBS: ``x-obs-request-id``)."""
+    """Gives every request an id, sent back in ``header`` (``X-Request-Id``; OBS: ``x-obs-request-id``, 32 hex)."""
 
-    def __init__(self, app: ASGIApp, header: str = errors.REQUEST_ID_HEADER) -> None:
+    def __init__(
+        self, app: ASGIApp, header: str = errors.REQUEST_ID_HEADER, make_id: Callable[[], str] = new_id
+    ) -> None:
         self.app = app
         self.header = header.lower().encode()
+        self.make_id = make_id
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = new_id()
+        request_id = self.make_id()
         scope[REQUEST_ID_KEY] = request_id
 
         async def send_with_id(message: Message) -> None:

@@ -101,6 +101,7 @@ def test_a_presigned_log_url_works_on_the_obs_port_in_path_style(servers: Server
     error = obs_error(tampered)
     assert error["Code"] == "SignatureDoesNotMatch"
     assert error["RequestId"] == tampered.headers["x-obs-request-id"]
+    assert re.fullmatch("[0-9A-F]{32}", error["RequestId"])  # as OBS writes its request ids
     assert error["Resource"] == urlsplit(on_obs_port).path
 
     missing = on_obs_port.replace("worker-0.log", "worker-9.log")

@@ -679,7 +679,7 @@ def test_log_urls_expire_and_previews_keep_the_newest_part(start_local_modelarts
     time.sleep(2.1)
     expired = requests.get(url, timeout=10)
     assert expired.status_code == 403
-    assert b"Request has expired" in expired.content
+    assert b"<Code>RequestTimeTooSkewed</Code><Message>Request has expired.</Message>" in expired.content
 
 
 def test_events_filter_and_validate(local_modelarts, algorithm):

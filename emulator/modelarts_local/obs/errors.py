@@ -7,8 +7,8 @@ the OBS port (routing failures, injected faults).
     <Error><Code>NoSuchKey</Code><Message>...</Message><Resource>/bucket/key</Resource>
     <RequestId>...</RequestId><HostId>...</HostId></Error>
 
-with ``Content-Type: application/xml`` and ``x-obs-request-id`` (``obs-api.md`` §4). A HEAD answer
-carries no body (the HTTP server drops it).
+with ``Content-Type: application/xml`` and ``x-obs-request-id`` (``obs-api.md`` §4, ``docs/obs-local-spec.md``
+§5). A HEAD answer carries no body (the HTTP server drops it).
 """
 
 from __future__ import annotations
@@ -58,7 +58,13 @@ class AccessDenied(ObsError):
 class InvalidAccessKeyId(ObsError):
     status = 403
     code = "InvalidAccessKeyId"
-    template = "The access key Id you provided does not exist in our records."
+    template = "The OBS Access Key Id you provided does not exist in our records."
+
+
+class RequestTimeTooSkewed(ObsError):
+    status = 403
+    code = "RequestTimeTooSkewed"
+    template = "%s"
 
 
 class SignatureDoesNotMatch(ObsError):

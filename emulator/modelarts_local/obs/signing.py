@@ -40,17 +40,20 @@ class UrlSigner:
         return f"{endpoint}/{path.bucket}/{quote(path.key)}?{urlencode(query)}"
 
     def verify(self, path: ObsPath, query: Mapping[str, str], now: float) -> None:
-        """Raise the OBS error of a URL whose key, signature or expiry is wrong."""
+        """Raise the OBS error of a URL that is anonymous, or whose key, expiry or signature is wrong, checked
+        in OBS's order (``docs/obs-local-spec.md`` §2.2)."""
         resource = str(path)
-        try:
-            expires = int(query.get("Expires", ""))
-        except ValueError:
-            raise errors.AccessDenied("the Expires parameter is missing or invalid", resource=resource) from None
-        if query.get("AccessKeyId") != self.access_key:
+        if not {"AccessKeyId", "Expires", "Signature"} <= set(query):
+            raise errors.AccessDenied("Anonymous access is not allowed: the URL is not signed", resource=resource)
+        if query["AccessKeyId"] != self.access_key:
             raise errors.InvalidAccessKeyId(resource=resource)
+        try:
+            expires = int(query["Expires"])
+        except ValueError:
+            raise errors.AccessDenied("the Expires parameter is not a number", resource=resource) from None
+        if now > expires:
+            raise errors.RequestTimeTooSkewed("Request has expired.", resource=resource)
         sub_resources = {k: v for k, v in query.items() if k.startswith("response-")}
         expected = self._signature(path.bucket, path.key, expires, sub_resources)
-        if not hmac.compare_digest(expected, query.get("Signature", "")):
+        if not hmac.compare_digest(expected, query["Signature"]):
             raise errors.SignatureDoesNotMatch(resource=resource)
-        if now > expires:
-            raise errors.AccessDenied("Request has expired", resource=resource)
