@@ -29,6 +29,9 @@ class JobHousekeeping:
 
     #: Jobs advanced per transaction: one commit for many, the store held for a few milliseconds at most.
     BATCH = 16
+    #: Jobs advanced per tick at most (the most overdue first), so that a tick stays short and what the
+    #: ticker does besides (checkpoints) keeps its pace under a heavy load; the rest waits for the next tick.
+    PER_TICK = 512
 
     def __init__(self, config: ServerConfig, store: Store, jobs: JobStore, machine: PhaseMachine) -> None:
         self._config = config
@@ -57,7 +60,7 @@ class JobHousekeeping:
 
     def tick(self, now_ms: int) -> None:
         """Advance every job that is due; stop, sample and purge outside the store lock."""
-        due = self._jobs.due_ids(now_ms)
+        due = self._jobs.due_ids(now_ms, limit=self.PER_TICK)
         advanced: list[TrainingJob] = []
         for start in range(0, len(due), self.BATCH):
             with self._store.transaction():

@@ -138,9 +138,9 @@ class JobStore:
         )
         return [_job(r) for r in rows]
 
-    def due_ids(self, now_ms: int) -> list[str]:
-        """The jobs the ticker must look at now."""
-        rows = self._store.query("SELECT id FROM jobs WHERE wake_at <= ? ORDER BY wake_at", (now_ms,))
+    def due_ids(self, now_ms: int, limit: int) -> list[str]:
+        """The jobs the ticker must look at now, the most overdue first."""
+        rows = self._store.query("SELECT id FROM jobs WHERE wake_at <= ? ORDER BY wake_at LIMIT ?", (now_ms, limit))
         return [str(r["id"]) for r in rows]
 
     def due_in_workspace(self, project_id: str, workspace_id: str, now_ms: int) -> list[TrainingJob]:
