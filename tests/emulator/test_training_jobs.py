@@ -546,6 +546,10 @@ def test_search_sees_phases_nobody_read_and_sorts_by_phase_and_duration(start_lo
         found = server.call("POST", "/training-job-searches", json={"filters": filters, **body}).json()
         return [item["metadata"]["id"] for item in found["items"]]
 
+    by_name = server.call(
+        "POST", "/training-job-searches", json={"filters": [{"key": "name", "operator": "like", "value": [tag]}]}
+    ).json()
+    assert {j["metadata"]["id"]: j["status"]["phase"] for j in by_name["items"]}[running] == "Running"
     assert search(filters=[{"key": "phase", "operator": "in", "value": ["Running"]}]) == [running]
     assert sorted(search(filters=[{"key": "phase", "operator": "not", "value": ["Running"]}])) == sorted(
         [completed, terminating]

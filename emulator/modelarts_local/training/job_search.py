@@ -2,8 +2,8 @@
 conditions on stored columns, and the answer's shape.
 
 The conditions are evaluated by the store (``job_store.py``), so a search by name reads the jobs it finds,
-not every job of the workspace; the service (``jobs.py``) advances the jobs whose phase may have changed
-first, so that phase filters and sorting see the present.
+not every job of the workspace; the service (``jobs.py``) advances the page's jobs, and, when the answer
+depends on phases (``reads_phases``), first every job of the workspace whose phase may have changed.
 """
 
 from __future__ import annotations
@@ -64,6 +64,11 @@ class JobSearch:
     @property
     def descending(self) -> bool:
         return self.order == "desc"
+
+    @property
+    def reads_phases(self) -> bool:
+        """Whether the answer depends on phases beyond its page: a phase filter, or sorting by phase or duration."""
+        return self.sort_by in ("phase", "duration") or any(c.key == "phase" for c in self.conditions)
 
     @property
     def first(self) -> int:

@@ -103,8 +103,7 @@ class TrainingJobService:
         """How many jobs of the project are not over (a job that is due to end no longer counts)."""
         active = 0
         for job in self.jobs.active_in_project(project_id):
-            if self.machine.advance(job, now_ms):
-                self.jobs.save(job)
+            self._advance(job, now_ms)
             active += job.phase not in TERMINAL
         return active
 
@@ -115,8 +114,7 @@ class TrainingJobService:
         with self.store.transaction():
             job = self.jobs.get(job_id, project_id)
             if job is not None:
-                if self.machine.advance(job, now_ms):
-                    self.jobs.save(job)
+                self._advance(job, now_ms)
                 if self.housekeeping.purge_due(job, now_ms):
                     self.housekeeping.purge(job)
                     job = None
@@ -208,10 +206,10 @@ class TrainingJobService:
         search = JobSearch.from_body(body)
         workspace = search.workspace_id
         with self.store.transaction():
-            # Phases are filtered and sorted on as stored: first bring the jobs that are due up to now.
-            for job in self.jobs.due_in_workspace(project_id, workspace, now_ms):
-                if self.machine.advance(job, now_ms):
-                    self.jobs.save(job)
+            if search.reads_phases:
+                # Phases are filtered and sorted on as stored: first bring the jobs that are due up to now.
+                for job in self.jobs.due_in_workspace(project_id, workspace, now_ms):
+                    self._advance(job, now_ms)
             total = self.jobs.count(project_id, workspace)
             matches = self.jobs.matches(project_id, workspace, search.conditions)
             if search.sort_by == "duration":  # depends on the clock: needs the jobs themselves
@@ -222,10 +220,16 @@ class TrainingJobService:
                 matches.sort(key=lambda m: (getattr(m, search.sort_by), m.id), reverse=search.descending)
                 chosen = matches[search.first : search.first + search.limit]
                 page = self.jobs.get_many([m.id for m in chosen])
+            for job in page:  # the page as of now
+                self._advance(job, now_ms)
             count = len(matches)
         for job in page:
             self.machine.executor(job).settle(job)
         return search.answer(total, count, [job.to_wire(now_ms) for job in page])
+
+    def _advance(self, job: TrainingJob, now_ms: int) -> None:
+        if self.machine.advance(job, now_ms):
+            self.jobs.save(job)
 
     def count_by_phase(self) -> dict[str, int]:
         return self.jobs.count_by_phase()
