@@ -670,6 +670,20 @@ def test_gpu_flavors_report_gpu_metrics(local_modelarts):
     assert series["gpuUtil"][0] >= 0 and series["npuUtil"] == [-1]
 
 
+def test_a_link_in_the_log_folder_does_not_lead_the_log_outside_its_bucket(local_modelarts, tmp_path):
+    body = inline_job_body(CODE, BOOT)
+    body["spec"]["log_export_path"] = {"obs_url": f"/{BUCKET}/linked-logs/"}
+    job_id = create_job(local_modelarts, body)["metadata"]["id"]
+    folder = local_modelarts.data_dir / "obs" / BUCKET / "linked-logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    outside = tmp_path / "outside.log"
+    outside.write_text("untouched\n")
+    (folder / f"modelarts-job-{job_id}-worker-0.log").symlink_to(outside)  # before the job starts writing
+    local_modelarts.admin("POST", f"/jobs/{job_id}/outcome", json={"phase": "Completed"})
+    assert local_modelarts.call("GET", f"/training-jobs/{job_id}").json()["status"]["phase"] == "Completed"
+    assert outside.read_text() == "untouched\n"
+
+
 def test_log_urls_expire_and_previews_keep_the_newest_part(start_local_modelarts):
     server = start_local_modelarts(config={"log_url_expiry_seconds": 1, "log_preview_max_bytes": 40})
     job_id = create_job(server, inline_job_body(CODE, BOOT))["metadata"]["id"]

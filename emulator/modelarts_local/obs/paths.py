@@ -7,6 +7,7 @@ and write their outputs and logs there, so what OBS serves is exactly what a job
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -63,19 +64,26 @@ def parse_obs_path(value: str) -> ObsPath:
 class ObsMapper:
     """Maps buckets to local folders."""
 
+    #: Folders remembered by ``local_folder``.
+    FOLDER_CACHE = 4096
+
     def __init__(self, buckets: Mapping[str, Path], default_root: Path) -> None:
         self._buckets = {name: Path(folder) for name, folder in buckets.items()}
         self._root = Path(default_root)
-        self._resolved: dict[str, Path] = {}  # bucket -> its folder with symlinks resolved
+        self._folders = functools.lru_cache(maxsize=self.FOLDER_CACHE)(self.local_path)
 
     def bucket_dir(self, bucket: str) -> Path:
         return self._buckets.get(bucket, self._root / bucket)
 
+    def local_folder(self, folder: ObsPath) -> Path:
+        """``local_path`` of a folder, remembered: resolving a path walks every component, and the folders that
+        logs go to are asked for again and again. Open the files in it without following a link
+        (``O_NOFOLLOW``), so that a link put there cannot lead outside the bucket either."""
+        return self._folders(folder)
+
     def local_path(self, path: ObsPath) -> Path:
         """The local file or folder behind an OBS path (never outside the bucket's folder)."""
-        base = self._resolved.get(path.bucket)
-        if base is None or not base.is_dir():  # a folder made (or remade) later may resolve differently
-            base = self._resolved[path.bucket] = self.bucket_dir(path.bucket).resolve()
+        base = self.bucket_dir(path.bucket).resolve()
         target = (base / path.key).resolve() if path.key else base
         if target != base and base not in target.parents:
             raise ObsPathError("the path leaves its bucket")

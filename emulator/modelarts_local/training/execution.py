@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import shutil
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
 from ..obs.paths import ObsMapper, ObsPath, parse_obs_path
@@ -93,15 +92,14 @@ def log_folder(job: TrainingJob) -> ObsPath:
     return ObsPath(HOSTED_LOG_BUCKET, f"{job.project_id}/{job.id}/")
 
 
+def log_name(job: TrainingJob, task: str) -> str:
+    """A task log's file name, as ModelArts names it."""
+    return f"modelarts-job-{job.id}-{task}.log"
+
+
 def log_object(job: TrainingJob, task: str) -> ObsPath:
     folder = log_folder(job)
-    return ObsPath(folder.bucket, f"{folder.key}modelarts-job-{job.id}-{task}.log")
-
-
-def write_log(path: Path, lines: list[str]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as handle:
-        handle.writelines(line + "\n" for line in lines)
+    return ObsPath(folder.bucket, folder.key + log_name(job, task))
 
 
 def no_data(minutes: int) -> list[float]:

@@ -11,11 +11,12 @@ calls ``settle`` (the stripe lock once), which waits for any append still on its
 from __future__ import annotations
 
 import logging
+import os
 import threading
+from pathlib import Path
 
 from ..obs.paths import ObsMapper, ObsPath, ObsPathError
 from ..store import Store
-from .execution import write_log
 
 log = logging.getLogger("modelarts_local.training")
 
@@ -31,16 +32,17 @@ class LogFiles:
         # Re-entrant: one transaction may append for several jobs that share a stripe.
         self._stripes = [threading.RLock() for _ in range(self.STRIPES)]
 
-    def append(self, job_id: str, path: ObsPath, lines: list[str]) -> None:
-        """Append ``lines`` to the log at ``path`` once the enclosing transaction commits (at once outside one)."""
+    def append(self, job_id: str, folder: ObsPath, name: str, lines: list[str]) -> None:
+        """Append ``lines`` to the log ``name`` in ``folder`` once the enclosing transaction commits (at once
+        outside one)."""
         stripe = self._stripe(job_id)
         stripe.acquire()
 
         def write() -> None:
             try:
-                write_log(self._mapper.local_path(path), lines)
+                _append(self._mapper.local_folder(folder) / name, lines)
             except (OSError, ObsPathError):  # a lost log line must not fail what was committed
-                log.exception("writing %s failed", path)
+                log.exception("writing %s%s failed", folder, name)
             finally:
                 stripe.release()
 
@@ -53,3 +55,15 @@ class LogFiles:
 
     def _stripe(self, job_id: str) -> threading.RLock:
         return self._stripes[hash(job_id) % self.STRIPES]
+
+
+def _append(path: Path, lines: list[str]) -> None:
+    data = "".join(line + "\n" for line in lines).encode()
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags, 0o644)
+    except FileNotFoundError:  # the first line of the folder
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, flags, 0o644)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)

@@ -8,7 +8,7 @@ import zlib
 
 from ..config import ServerConfig
 from ..obs.paths import ObsMapper
-from .execution import Outcome, discard_hosted_logs, log_object, no_data
+from .execution import Outcome, discard_hosted_logs, log_folder, log_name, no_data
 from .job_model import TaskStatus, TrainingJob
 from .log_files import LogFiles
 from .phases import Phase, PhaseDurations
@@ -34,7 +34,8 @@ class SimulatedExecutor:
         for rank, task in enumerate(job.tasks):
             self._logs.append(
                 job.id,
-                log_object(job, task),
+                log_folder(job),
+                log_name(job, task),
                 [
                     f"[ModelArts Service Log] training job {job.name} ({job.id}) started on {task}",
                     f"[ModelArts Service Log] flavor {resource.get('flavor_id', '-')}, "
@@ -85,7 +86,7 @@ class SimulatedExecutor:
         for task in job.tasks:
             status = statuses.get(task)
             text = status.message if status else ("exited with code 0" if outcome.phase is Phase.COMPLETED else "")
-            self._logs.append(job.id, log_object(job, task), [*lines, f"{task}: {text}".rstrip(": ")])
+            self._logs.append(job.id, log_folder(job), log_name(job, task), [*lines, f"{task}: {text}".rstrip(": ")])
 
     def settle(self, job: TrainingJob) -> None:
         self._logs.settle(job.id)
