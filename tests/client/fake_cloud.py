@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
@@ -150,7 +150,7 @@ class FakeCloud:
         with self._lock:
             value = f"MIItoken-{len(self.issued) + 1}"
             self.issued.append(value)
-        expires = datetime.now(UTC) + self.token_ttl
+        expires = datetime.now(timezone.utc) + self.token_ttl
         token: dict[str, Any] = {
             "expires_at": expires.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             "methods": ["password"],

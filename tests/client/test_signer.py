@@ -16,7 +16,7 @@ import json
 import random
 import string
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -31,7 +31,7 @@ from modelarts_pulumi.auth import AkSkAuth, canonical_query, canonical_uri, quer
 SEED = 20240611
 CASES = 240
 FIXED_DATE = "20240102T030405Z"
-FIXED_NOW = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+FIXED_NOW = datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 
 SEGMENT_CHARS = string.ascii_letters + string.digits + "-_.~ /+=;:@!*'()$,&%?#" + "éü训练ß"
 QUERY_CHARS = string.ascii_letters + string.digits + "-_.~ /+=;:@!*'()$,&%?#[]" + "éü训练ß"
@@ -268,7 +268,7 @@ def test_resigning_a_request_replaces_the_old_signature():
     auth = AkSkAuth("ak", "sk", clock=lambda: FIXED_NOW)
     auth(prepared)
     first = prepared.headers["Authorization"]
-    later = AkSkAuth("ak", "sk", clock=lambda: datetime(2024, 1, 2, 3, 9, 5, tzinfo=UTC))
+    later = AkSkAuth("ak", "sk", clock=lambda: datetime(2024, 1, 2, 3, 9, 5, tzinfo=timezone.utc))
     later(prepared)
     assert prepared.headers["X-Sdk-Date"] == "20240102T030905Z"
     assert prepared.headers["Authorization"] != first

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -45,7 +45,7 @@ def signed_request(
     if security_token:
         header_params["X-Security-Token"] = security_token
     if sdk_date is not None:
-        header_params["X-Sdk-Date"] = sdk_date.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+        header_params["X-Sdk-Date"] = sdk_date.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     if json_body is not None:
         body = json.dumps(json_body).encode()
     request = SdkRequest(
