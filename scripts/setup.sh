@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent setup for developers and CI (used by `make setup`, `make up` and `make test`):
-#   1. .venv (python3 -m venv) with requirements.txt + requirements-dev.txt, skipped while a stamp of
-#      their hash is current;
+#   1. .venv (python3 -m venv) with requirements.txt + requirements-dev.txt (which includes
+#      requirements-test.txt), skipped while a stamp of their hash is current;
 #   2. the Pulumi CLI, built from the Go module proxy (tools/pulumi-cli) into .tools/bin/pulumi, skipped
 #      while `.tools/bin/pulumi version` prints the pinned version;
 #   3. the runtime scripts the CLI needs next to it (copied from the sdk/v3 Go module);
@@ -33,7 +33,7 @@ fi
 
 # The stamp covers everything that changes what pip would install, including the local packages'
 # metadata (they are installed editable, so their source changes need no reinstall).
-stamp_inputs=(requirements.txt requirements-dev.txt)
+stamp_inputs=(requirements.txt requirements-dev.txt requirements-test.txt)
 for f in provider/pyproject.toml emulator/pyproject.toml; do
     [[ -f "$f" ]] && stamp_inputs+=("$f")
 done

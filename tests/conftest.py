@@ -4,12 +4,13 @@ servers with their own configuration (stopped after the test)."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.support import pulumi_cli
 from tests.support import server as server_support
 from tests.support.server import FAST_SIMULATED, LocalModelArts
 
@@ -49,3 +50,13 @@ def start_local_modelarts(tmp_path: Path) -> Iterator[Callable[..., LocalModelAr
     finally:
         for server in started:
             server.stop()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, object, object]:
+    """Tell the CLI helpers whether the running test (with its fixtures' setup and teardown) is marked pulumi_cli."""
+    pulumi_cli.running_test_marked = item.get_closest_marker("pulumi_cli") is not None
+    try:
+        return (yield)
+    finally:
+        pulumi_cli.running_test_marked = None

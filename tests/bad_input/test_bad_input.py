@@ -32,7 +32,7 @@ from tests.bad_input.harness import (
     run_all,
     write_stack_config,
 )
-from tests.engine.stack import make_project, server_client, server_settings
+from tests.engine.stack import make_project, server_client
 from tests.support import server as server_support
 from tests.support.server import LocalModelArts
 
@@ -88,7 +88,7 @@ def bad_input_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seede
 
 def _config_run(project: Any, server: Any, case: ConfigCase, control: list[str]) -> Any:
     def go() -> Run:
-        settings = {k: v for k, v in server_settings(server).items() if k.removeprefix("modelarts:") not in case.remove}
+        settings = {k: v for k, v in server.stack_config().items() if k.removeprefix("modelarts:") not in case.remove}
         settings.update({f"modelarts:{k}": v for k, v in case.set.items()})
         init_stack(project, case.id)
         write_stack_config(project, case.id, settings)
@@ -100,7 +100,7 @@ def _config_run(project: Any, server: Any, case: ConfigCase, control: list[str])
 @pytest.fixture(scope="module")
 def corpus(bad_input_server: Seeded, tmp_path_factory: pytest.TempPathFactory) -> Corpus:
     server, ids = bad_input_server.server, bad_input_server.ids
-    groups = pack(CASES, ids, server_settings(server))
+    groups = pack(CASES, ids, server.stack_config())
     project = make_project(tmp_path_factory.mktemp("bad-input") / "project", server, PROGRAM, name="bad-input")
     specs: dict[str, tuple[str, dict[str, Any]]] = {}
     for base_name, (kind, props) in BASES.items():

@@ -18,10 +18,9 @@ from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
 
 from modelarts_pulumi.settings import Settings
+from tests.support import constants
 
-PID = "0a1b2c3d4e5f40718293a4b5c6d7e8f9"
-AK = "LOCALAK0000000000000"
-SK = "localsecretkey00000000000000000000000000"
+PID, AK, SK = constants.PROJECT_ID, constants.ACCESS_KEY, constants.SECRET_KEY
 
 
 # --- the fake cloud -----------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
 
 from modelarts_pulumi.auth import AkSkAuth, canonical_query, canonical_uri, query_pairs, sign
+from tests.support.constants import PROJECT_ID
 
 SEED = 20240611
 CASES = 240
@@ -78,7 +79,7 @@ def _segment(rng: random.Random) -> str:
 
 def make_case(rng: random.Random) -> Case:
     method = rng.choice(["GET", "POST", "PUT", "DELETE"])
-    segments = ["v2", "0a1b2c3d4e5f40718293a4b5c6d7e8f9", rng.choice(["algorithms", "training-jobs"])]
+    segments = ["v2", PROJECT_ID, rng.choice(["algorithms", "training-jobs"])]
     segments += [_segment(rng) for _ in range(rng.randint(0, 3))]
     resource_path = "/" + "/".join(quote(seg, safe="") for seg in segments)
     if rng.random() < 0.2:
@@ -109,7 +110,7 @@ def make_case(rng: random.Random) -> Case:
     if rng.random() < 0.6:
         headers["Content-Type"] = rng.choice(CONTENT_TYPES)
     if rng.random() < 0.6:
-        headers["X-Project-Id"] = "0a1b2c3d4e5f40718293a4b5c6d7e8f9"
+        headers["X-Project-Id"] = PROJECT_ID
     if rng.random() < 0.3:
         headers["X-Security-Token"] = _text(rng, string.ascii_letters + string.digits + "+/=", 20, 60)
     if rng.random() < 0.4:

@@ -15,20 +15,8 @@ from modelarts_pulumi.settings import Settings
 from tests.support.pulumi_cli import PulumiProject, require_pulumi_cli
 
 
-def server_settings(server: Any) -> dict[str, str]:
-    """The `modelarts:` stack config that points at the local server, with AK/SK credentials."""
-    return {
-        "modelarts:region": server.region,
-        "modelarts:projectId": server.project_id,
-        "modelarts:modelartsEndpoint": server.url,
-        "modelarts:iamEndpoint": server.url,
-        "modelarts:accessKey": server.access_key,
-        "modelarts:secretKey": server.secret_key,
-    }
-
-
 def server_client(server: Any) -> ModelArtsClient:
-    return ModelArtsClient(Settings.from_config(server_settings(server), env={}))
+    return ModelArtsClient(Settings.from_config(server.stack_config(), env={}))
 
 
 def console_objects(server: Any, algorithm: dict[str, Any], job: dict[str, Any]) -> tuple[str, str]:
@@ -70,7 +58,7 @@ def make_project(
     require_pulumi_cli()
     project = PulumiProject.create(directory, name=name, files={"__main__.py": program})
     project.init_stack("test")
-    settings = server_settings(server)
+    settings = server.stack_config()
     for key, value in settings.items():
         if key in ("modelarts:accessKey", "modelarts:secretKey"):
             if credentials:

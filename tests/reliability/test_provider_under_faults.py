@@ -20,7 +20,7 @@ from modelarts_pulumi.providers.algorithm import AlgorithmProvider
 from modelarts_pulumi.providers.job_mapping import to_request
 from modelarts_pulumi.providers.training_job import TrainingJobProvider
 from modelarts_pulumi.settings import Settings
-from tests.engine.stack import server_client, server_settings
+from tests.engine.stack import server_client
 from tests.support.server import LocalModelArts
 
 pytestmark = pytest.mark.timeout(120)
@@ -49,7 +49,7 @@ def short_waits(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def configured(server: LocalModelArts) -> Iterator[LocalModelArts]:
     """The providers' stack config points at ``server`` (AK/SK), and the transport counters start at zero."""
-    context.set_stack_config(server_settings(server))
+    context.set_stack_config(server.stack_config())
     http_module.STATS.clear()
     try:
         yield server
@@ -134,7 +134,7 @@ def test_safe_calls_ride_out_throttling_5xx_and_dropped_answers_and_the_retries_
 def test_retries_stop_within_the_time_budget(configured):
     server = configured
     put_faults(server, {"rules": [{"methods": ["GET"], "error_rate": 1.0, "error_statuses": [503]}]})
-    settings = server_settings(server)
+    settings = server.stack_config()
     client = ModelArtsClient(Settings.from_config({**settings, "modelarts:retryBudgetSeconds": "2"}, env={}))
     started = time.monotonic()
     with pytest.raises(ModelArtsError) as caught:
@@ -204,7 +204,7 @@ def test_a_create_failing_with_5xx_is_sent_again_only_after_a_lookup_found_nothi
 def test_an_expired_token_is_replaced_and_the_call_goes_through(server, capsys):
     context.set_stack_config(
         {
-            **{k: v for k, v in server_settings(server).items() if "Key" not in k},
+            **{k: v for k, v in server.stack_config().items() if "Key" not in k},
             "modelarts:userName": server.user_name,
             "modelarts:password": server.password,
             "modelarts:domainName": server.domain_name,

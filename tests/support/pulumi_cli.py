@@ -31,7 +31,6 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 TOOLS_BIN = REPO_ROOT / ".tools" / "bin"
 PULUMI = TOOLS_BIN / "pulumi"
 VENV = REPO_ROOT / ".venv"
-PULUMI_VERSION = "3.260.0"
 TEST_PASSPHRASE = "test-passphrase"
 REQUIRED_TOOLS = (
     "pulumi",
@@ -42,6 +41,16 @@ REQUIRED_TOOLS = (
 DEFAULT_TIMEOUT = 180.0
 
 
+running_test_marked: bool | None = None
+"""Under pytest, whether the running test carries the ``pulumi_cli`` marker (tests/conftest.py sets it); None
+elsewhere (benchmarks). `make test-fast` deselects that marker, so a CLI test without it would slow the edit loop."""
+
+
+def refuse_unmarked_test(what: str) -> None:
+    if running_test_marked is False:
+        raise AssertionError(f"{what}: this test runs the Pulumi CLI, so it must carry the pulumi_cli marker")
+
+
 def missing_tools() -> list[str]:
     """Names of the executables in .tools/bin that are absent or not executable."""
     return [name for name in REQUIRED_TOOLS if not os.access(TOOLS_BIN / name, os.X_OK)]
@@ -49,6 +58,7 @@ def missing_tools() -> list[str]:
 
 def require_pulumi_cli() -> None:
     """Skip (locally) or fail (in CI) when the toolchain from scripts/setup.sh is missing."""
+    refuse_unmarked_test("require_pulumi_cli()")
     missing = missing_tools()
     if not missing:
         return
@@ -144,6 +154,8 @@ def run_command(
     The group matters: pulumi starts the language host and provider processes, and they would keep the
     output pipes open (and the test hanging) if only pulumi itself were killed.
     """
+    if Path(args[0]).parent == TOOLS_BIN:
+        refuse_unmarked_test(" ".join(args[:2]))
     started = time.monotonic()
     proc = subprocess.Popen(
         list(args),

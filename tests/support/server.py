@@ -20,14 +20,16 @@ from typing import Any
 
 import requests
 
-REGION = "cn-north-4"
-PROJECT_ID = "0a1b2c3d4e5f40718293a4b5c6d7e8f9"
-DOMAIN_NAME = "local-account"
-DOMAIN_ID = "d0000000000000000000000000000001"
-USER_NAME = "local-user"
-PASSWORD = "local-password"
-ACCESS_KEY = "LOCALAK0000000000000"
-SECRET_KEY = "localsecretkey00000000000000000000000000"
+from tests.support.constants import (
+    ACCESS_KEY,
+    DOMAIN_ID,
+    DOMAIN_NAME,
+    PASSWORD,
+    PROJECT_ID,
+    REGION,
+    SECRET_KEY,
+    USER_NAME,
+)
 
 #: Fast phases for tests: about a second each.
 FAST_SIMULATED = {"creating_seconds": 1.0, "pending_seconds": 1.0, "running_seconds": 1.0, "terminating_seconds": 1.0}
@@ -35,6 +37,14 @@ FAST_LOCAL = {"creating_seconds": 0.3, "pending_seconds": 0.3, "terminate_grace_
 
 _READY = re.compile(r"modelarts-local ready: (http://\S+)")
 START_TIMEOUT = 30.0
+
+PYTHON_ENV = "MODELARTS_LOCAL_PYTHON"
+"""The interpreter that runs the server, when not this one: the interpreter matrix (noxfile.py) runs the client and
+provider tests on Pythons the local ModelArts does not support (it needs 3.11+), with the repo's .venv serving."""
+
+
+def server_python() -> str:
+    return os.environ.get(PYTHON_ENV) or sys.executable
 
 
 class ServerError(RuntimeError):
@@ -104,6 +114,17 @@ class LocalModelArts:
 
     # --- calling it -----------------------------------------------------------------------------------
 
+    def stack_config(self) -> dict[str, str]:
+        """The ``modelarts:`` stack config of a program aimed at this server, with AK/SK credentials."""
+        return {
+            "modelarts:region": self.region,
+            "modelarts:projectId": self.project_id,
+            "modelarts:modelartsEndpoint": self.url,
+            "modelarts:iamEndpoint": self.url,
+            "modelarts:accessKey": self.access_key,
+            "modelarts:secretKey": self.secret_key,
+        }
+
     @property
     def v2(self) -> str:
         """The ModelArts base URL of the project: ``<url>/v2/<project_id>``."""
@@ -171,7 +192,7 @@ def start_local_modelarts(
     """Start a server over ``data_dir`` (created if needed); ``config`` becomes its JSON config file."""
     data_dir.mkdir(parents=True, exist_ok=True)
     argv = [
-        sys.executable,
+        server_python(),
         "-m",
         "modelarts_local",
         "serve",

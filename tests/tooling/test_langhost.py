@@ -16,6 +16,7 @@ import pytest
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import language_pb2, language_pb2_grpc
 
+from tests.support.constants import PULUMI_VERSION
 from tests.support.pulumi_cli import TOOLS_BIN, require_pulumi_cli
 
 
@@ -136,6 +137,7 @@ def test_run_starts_the_executor(
     assert json.loads(seen["secret_keys"]) == ["p:who"]
 
 
+@pytest.mark.pulumi_cli
 def test_plugin_protocol_over_grpc() -> None:
     """Start the installed launcher like the engine does: port on stdout, gRPC calls, SIGINT to stop."""
     require_pulumi_cli()
@@ -152,7 +154,7 @@ def test_plugin_protocol_over_grpc() -> None:
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
             stub = language_pb2_grpc.LanguageRuntimeStub(channel)
             info = stub.GetPluginInfo(empty_pb2.Empty(), timeout=10)
-            assert info.version == "3.260.0"
+            assert info.version == PULUMI_VERSION
             packages = stub.GetRequiredPackages(language_pb2.GetRequiredPackagesRequest(), timeout=10)
             assert list(packages.packages) == []
             plugins = stub.GetRequiredPlugins(language_pb2.GetRequiredPluginsRequest(), timeout=10)

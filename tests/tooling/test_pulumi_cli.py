@@ -13,14 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.pulumi_cli import (
-    PULUMI,
-    PULUMI_VERSION,
-    PulumiProject,
-    pulumi_env,
-    require_pulumi_cli,
-    run_command,
-)
+from tests.support.constants import PULUMI_VERSION
+from tests.support.pulumi_cli import PULUMI, PulumiProject, pulumi_env, require_pulumi_cli, run_command
 
 pytestmark = pytest.mark.pulumi_cli
 

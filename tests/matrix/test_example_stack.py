@@ -1,0 +1,126 @@
+"""A user of this Python deploys the example stack: the repo's ``Pulumi.yaml`` and ``__main__.py``, through the real
+Pulumi CLI, against a local ModelArts, with the program and its dynamic provider running on the interpreter that
+runs this test.
+
+The project is a copy whose ``runtime.options.virtualenv`` is this test's own venv, in which noxfile.py did
+``pip install ./provider`` as a user would. The program is the example's, unchanged, plus a probe appended at the
+end: it exports the program's Python, and a small dynamic resource reports the Python of the dynamic-provider
+process (one process serves every dynamic resource of the program, so also the Algorithm and the TrainingJob).
+
+Runs in each interpreter's venv of the matrix (noxfile.py, marker ``matrix``), not in the default pytest run.
+"""
+
+from __future__ import annotations
+
+import platform
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import modelarts_pulumi
+from tests.support.pulumi_cli import REPO_ROOT, PulumiProject, require_pulumi_cli
+from tests.support.server import LocalModelArts
+
+pytestmark = [pytest.mark.pulumi_cli, pytest.mark.matrix]
+
+STACK = "matrix"
+ALGORITHM, JOB, PROBE = "test-pytorch-cpu", "test-pytorch-cpu01", "interpreter-probe"
+
+PROBE_CODE = f"""
+
+# --- appended by tests/matrix/test_example_stack.py: which Pythons ran the program and the provider ---------
+from pulumi.dynamic import CreateResult as _CreateResult
+from pulumi.dynamic import Resource as _Resource
+from pulumi.dynamic import ResourceProvider as _ResourceProvider
+
+
+def _this_python():
+    import importlib, platform, sys
+
+    where = importlib.import_module("modelarts_pulumi").__file__
+    return {{"python": platform.python_version(), "prefix": sys.prefix, "modelarts_pulumi": where}}
+
+
+class _ProbeProvider(_ResourceProvider):
+    def create(self, props):
+        return _CreateResult(id_="probe", outs=_this_python())
+
+
+class _InterpreterProbe(_Resource):
+    def __init__(self, name):
+        super().__init__(_ProbeProvider(), name, {{"python": None, "prefix": None, "modelarts_pulumi": None}})
+
+
+_probe = _InterpreterProbe("{PROBE}")
+pulumi.export("program", _this_python())
+pulumi.export("provider", {{key: getattr(_probe, key) for key in ("python", "prefix", "modelarts_pulumi")}})
+"""
+
+
+def example_project(directory: Path, server: LocalModelArts) -> PulumiProject:
+    """The example project, its virtualenv this venv, with a stack aimed at ``server``."""
+    pulumi_yaml, changed = re.subn(
+        r"^(\s*virtualenv:).*$", rf"\1 {sys.prefix}", (REPO_ROOT / "Pulumi.yaml").read_text(), flags=re.M
+    )
+    assert changed == 1, "the example's Pulumi.yaml names its virtualenv once"
+    program = (REPO_ROOT / "__main__.py").read_text() + PROBE_CODE
+    project = PulumiProject.create(
+        directory,
+        name="modelarts-example",
+        files={"Pulumi.yaml": pulumi_yaml, "__main__.py": program},
+        virtualenv=Path(sys.prefix),
+    )
+    project.init_stack(STACK)
+    for key, value in server.stack_config().items():
+        project.set_config(key, value, secret=key.endswith(("accessKey", "secretKey")))
+    return project
+
+
+def planned(preview: dict[str, Any]) -> dict[str, str]:
+    """``{resource name: op}`` of the resources a ``pulumi preview --json`` would change."""
+    return {
+        step["urn"].rsplit("::", 1)[-1]: step["op"]
+        for step in preview.get("steps", [])
+        if "pulumi-python:dynamic" in step.get("urn", "") and step.get("op") != "same"
+    }
+
+
+def test_the_example_stack_deploys_on_this_python(
+    tmp_path: Path, local_modelarts: LocalModelArts, record_testsuite_property: Any
+) -> None:
+    require_pulumi_cli()
+    installed = Path(modelarts_pulumi.__file__ or "")
+    if not installed.is_relative_to(sys.prefix):
+        pytest.skip(f"modelarts_pulumi is not installed in {sys.prefix} (nox's venvs get `pip install ./provider`)")
+    project = example_project(tmp_path / "example", local_modelarts)
+
+    # The lookups ran (credentials are configured) and everything is planned, nothing made yet.
+    preview = project.preview_json()
+    assert planned(preview) == {ALGORITHM: "create", JOB: "create", PROBE: "create"}, preview
+    before = local_modelarts.admin("GET", "/state").json()
+
+    project.up()
+    outputs = project.outputs()
+    for side in ("program", "provider"):
+        ran = outputs[side]
+        record_testsuite_property(f"{side}_python", ran["python"])
+        assert (ran["python"], ran["prefix"]) == (platform.python_version(), sys.prefix), (side, ran)
+        # The installed distribution (pip install ./provider), not the repo's source folder.
+        assert Path(ran["modelarts_pulumi"]) == installed, (side, ran)
+    job = local_modelarts.call("GET", f"/training-jobs/{outputs['job_id']}").json()
+    assert job["algorithm"]["id"] == outputs["algorithm_id"]
+    assert job["status"]["phase"] == outputs["phase"] != "Creating"  # wait_for="submitted" (the default)
+    assert outputs["model_url"] == "/modelarts-local-demo/outputs/"
+    after_up = local_modelarts.admin("GET", "/state").json()
+    assert after_up["algorithms"] == before["algorithms"] + 1
+
+    # The provider's diff on this Python: a second preview plans nothing.
+    assert planned(project.preview_json()) == {}
+
+    project.destroy()
+    gone = local_modelarts.call("GET", f"/training-jobs/{outputs['job_id']}")
+    assert gone.status_code in (400, 404), gone.text
+    assert local_modelarts.call("GET", f"/algorithms/{outputs['algorithm_id']}").status_code in (400, 404)
