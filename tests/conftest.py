@@ -24,12 +24,8 @@ def local_modelarts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalM
 
     Tests share it, so each uses names of its own (names are unique per project and workspace).
     """
-    data_dir = tmp_path_factory.mktemp("modelarts-session") / "data"
-    server = server_support.start_local_modelarts(data_dir, config=SESSION_CONFIG)
-    try:
+    with server_support.serving(tmp_path_factory.mktemp("modelarts-session") / "data", config=SESSION_CONFIG) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -15,7 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-PYTORCH = "pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64"
+from tests.support.constants import ENGINE_VERSION
+
+PYTORCH = ENGINE_VERSION
 BUCKET = "/bad-bucket"
 
 # The valid starting points; each becomes a resource of the control run, which must preview cleanly.

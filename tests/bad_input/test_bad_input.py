@@ -65,10 +65,8 @@ class Seeded:
 def bad_input_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
     """A server of its own, logging every request, with the two algorithms the cases refer to."""
     data_dir = tmp_path_factory.mktemp("bad-input-server") / "data"
-    server = server_support.start_local_modelarts(
-        data_dir, config={"simulated": server_support.FAST_SIMULATED}, log_level="info"
-    )
-    try:
+    config = {"simulated": server_support.FAST_SIMULATED}
+    with server_support.serving(data_dir, config=config, log_level="info") as server:
         client = server_client(server)
         ids: dict[str, str] = {}
         for key, spec in SEED_ALGORITHMS.items():
@@ -82,8 +80,6 @@ def bad_input_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seede
             )
             ids[key] = client.create_algorithm(to_request(inputs)).metadata.id
         yield Seeded(server, ids)
-    finally:
-        server.stop()
 
 
 def _config_run(project: Any, server: Any, case: ConfigCase, control: list[str]) -> Any:

@@ -10,39 +10,36 @@ from typing import Any
 import pytest
 
 from tests.engine.stack import make_project
+from tests.support.constants import ENGINE_NAME, ENGINE_VERSION, FLAVOR_ID
+from tests.support.programs import Program, code
 from tests.support.pulumi_cli import PULUMI, CommandResult, PulumiProject, run_command
 
 pytestmark = pytest.mark.pulumi_cli
 
-PROGRAM = """
-import os
-import pulumi
-import modelarts_pulumi as modelarts
-
-variant = os.environ["VARIANT"]
-if variant == "lookups":
-    flavor = modelarts.lookup_flavor("CPU", "modelarts.vm.cpu.8u")
-    engine = modelarts.lookup_engine(name="PyTorch", version="pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64")
-    pulumi.export("flavor_id", flavor["flavor_id"])
-    pulumi.export("engine_id", engine["engine_id"])
-    flavor_id = flavor["flavor_id"]
-else:
-    flavor_id = "modelarts.vm.cpu.8u"
-algorithm = modelarts.Algorithm(
-    "algo",
-    code_dir="/nocred-bucket/code/",
-    boot_file="/nocred-bucket/code/train.py",
-    engine_name="PyTorch",
-    engine_version="pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64",
+PROGRAM = (
+    Program(bucket="nocred-bucket")
+    .line(
+        "import os",
+        'variant = os.environ["VARIANT"]',
+        'if variant == "lookups":',
+        f"    flavor = modelarts.lookup_flavor('CPU', {FLAVOR_ID!r})",
+        f"    engine = modelarts.lookup_engine(name={ENGINE_NAME!r}, version={ENGINE_VERSION!r})",
+        '    pulumi.export("flavor_id", flavor["flavor_id"])',
+        '    pulumi.export("engine_id", engine["engine_id"])',
+        '    flavor_id = flavor["flavor_id"]',
+        "else:",
+        f"    flavor_id = {FLAVOR_ID!r}",
+    )
+    .algorithm(inputs=None, outputs=None)
+    .training_job(
+        inputs=None,
+        outputs=None,
+        flavor_id=code("flavor_id"),
+        node_count=code('0 if variant == "offline-error" else 1'),
+        log_export_path=code('f"/{bucket}/logs" if variant == "offline-error" else f"/{bucket}/logs/"'),
+    )
+    .text()
 )
-modelarts.TrainingJob(
-    "job",
-    algorithm_id=algorithm.algorithm_id,
-    flavor_id=flavor_id,
-    node_count=0 if variant == "offline-error" else 1,
-    log_export_path="/nocred-bucket/logs" if variant == "offline-error" else "/nocred-bucket/logs/",
-)
-"""
 
 CREDENTIAL_ENV_PREFIXES = ("HW_", "OS_", "HUAWEICLOUD_SDK_")
 

@@ -8,33 +8,31 @@ from typing import Any
 import pytest
 
 from tests.engine.stack import make_project, server_client, state_text, steps
+from tests.support.constants import ENGINE_VERSION
+from tests.support.programs import Program, code
 
 pytestmark = pytest.mark.pulumi_cli
 
-PROGRAM = """
-import pulumi
-import modelarts_pulumi as modelarts
-
-config = pulumi.Config()
-algorithm = modelarts.Algorithm(
-    "algo",
-    name=config.get("name"),
-    description=config.get("description") or "first",
-    code_dir="/engine-bucket/code/",
-    boot_file="/engine-bucket/code/train.py",
-    engine_name="PyTorch",
-    engine_version="pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64",
-    parameters=[
-        {"name": "dist", "value": "False", "type": "Boolean"},
-        {"name": "world_size", "value": "1", "type": "Integer"},
-    ],
-    inputs=[{"name": "data_url", "description": "Data source 1"}],
-    outputs=[{"name": "train_url", "description": "Output data 1"}],
+GUIDE_CHANNELS: dict[str, Any] = {
+    "inputs": [{"name": "data_url", "description": "Data source 1"}],
+    "outputs": [{"name": "train_url", "description": "Output data 1"}],
+}
+PROGRAM = (
+    Program()
+    .algorithm(
+        name=code('config.get("name")'),
+        description=code('config.get("description") or "first"'),
+        parameters=[
+            {"name": "dist", "value": "False", "type": "Boolean"},
+            {"name": "world_size", "value": "1", "type": "Integer"},
+        ],
+        **GUIDE_CHANNELS,
+    )
+    .export(
+        algorithm_id="algorithm.algorithm_id", name="algorithm.name", resolved_engine_id="algorithm.resolved_engine_id"
+    )
+    .text()
 )
-pulumi.export("algorithm_id", algorithm.algorithm_id)
-pulumi.export("name", algorithm.name)
-pulumi.export("resolved_engine_id", algorithm.resolved_engine_id)
-"""
 
 
 def algorithm_names(server: Any) -> list[str]:
@@ -49,7 +47,7 @@ def test_algorithm_create_update_replace_destroy(tmp_path: Path, local_modelarts
     outputs = project.outputs()
     algorithm_id = outputs["algorithm_id"]
     assert outputs["name"] == "engine-algo-1"
-    assert outputs["resolved_engine_id"] == "pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64"
+    assert outputs["resolved_engine_id"] == ENGINE_VERSION
     assert server_client(local_modelarts).get_algorithm(algorithm_id).metadata.description == "first"
 
     assert steps(project.preview_json()) == {}

@@ -10,32 +10,14 @@ from typing import Any
 import pytest
 
 from tests.engine.stack import make_project
+from tests.support.programs import Program
 from tests.support.pulumi_cli import CommandResult, PulumiProject
 
 pytestmark = pytest.mark.pulumi_cli
 
-PROGRAM = """
-import pulumi
-import modelarts_pulumi as modelarts
-
-algorithm = modelarts.Algorithm(
-    "algo",
-    code_dir="/errors-bucket/code/",
-    boot_file="/errors-bucket/code/train.py",
-    engine_name="PyTorch",
-    engine_version="pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64",
-    inputs=[{"name": "data_url"}],
-    outputs=[{"name": "train_url"}],
+PROGRAM = (
+    Program(bucket="errors-bucket").algorithm().training_job(log_export_path=None).export(job_id="job.job_id").text()
 )
-job = modelarts.TrainingJob(
-    "job",
-    algorithm_id=algorithm.algorithm_id,
-    inputs={"data_url": "/errors-bucket/data/"},
-    outputs={"train_url": "/errors-bucket/outputs/"},
-    flavor_id="modelarts.vm.cpu.8u",
-)
-pulumi.export("job_id", job.job_id)
-"""
 
 WRONG_SK = "WrongSecretKey-0000000000000000000000000"
 WRONG_PASSWORD = "Wrong-Password-0815"

@@ -30,8 +30,11 @@ import pytest
 import requests
 
 from tests.engine.stack import make_project
+from tests.support import constants
 from tests.support import server as server_support
-from tests.support.server import DOMAIN_ID, FAST_SIMULATED, PROJECT_ID, REGION, LocalModelArts
+from tests.support.constants import DOMAIN_ID, PROJECT_ID, REGION
+from tests.support.programs import Program
+from tests.support.server import FAST_SIMULATED, LocalModelArts
 
 pytestmark = pytest.mark.pulumi_cli
 
@@ -46,33 +49,13 @@ PASSWORD = "PwLeakTest-password-4711"
 TOKEN_USER = "token-user"
 TOKEN_USER_PASSWORD = "PwLeakTest-token-user-0815"
 
-PROGRAM = """
-import pulumi
-import modelarts_pulumi as modelarts
-
-algorithm = modelarts.Algorithm(
-    "algo",
-    code_dir="/cred-bucket/code/",
-    boot_file="/cred-bucket/code/train.py",
-    engine_name="PyTorch",
-    engine_version="pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64",
-    parameters=[{"name": "epochs", "value": "2", "type": "Integer"}],
-    inputs=[{"name": "data_url"}],
-    outputs=[{"name": "train_url"}],
+PROGRAM = (
+    Program(bucket="cred-bucket")
+    .algorithm(parameters=[{"name": "epochs", "value": "2", "type": "Integer"}])
+    .training_job()
+    .export(algorithm_id="algorithm.algorithm_id", job_id="job.job_id", phase="job.phase", log_url="job.log_url")
+    .text()
 )
-job = modelarts.TrainingJob(
-    "job",
-    algorithm_id=algorithm.algorithm_id,
-    inputs={"data_url": "/cred-bucket/data/"},
-    outputs={"train_url": "/cred-bucket/outputs/"},
-    flavor_id="modelarts.vm.cpu.8u",
-    log_export_path="/cred-bucket/logs/",
-)
-pulumi.export("algorithm_id", algorithm.algorithm_id)
-pulumi.export("job_id", job.job_id)
-pulumi.export("phase", job.phase)
-pulumi.export("log_url", job.log_url)
-"""
 
 
 def server_config() -> dict[str, Any]:
@@ -84,9 +67,9 @@ def server_config() -> dict[str, Any]:
         "accounts": [
             {
                 "domain_id": DOMAIN_ID,
-                "domain_name": server_support.DOMAIN_NAME,
+                "domain_name": constants.DOMAIN_NAME,
                 "users": [
-                    {"id": "u-observer", "name": server_support.USER_NAME, "password": server_support.PASSWORD},
+                    {"id": "u-observer", "name": constants.USER_NAME, "password": constants.PASSWORD},
                     {"id": "u-aksk", "name": "aksk-user", "password": "unknown-to-the-tests-1"},
                     {"id": "u-temporary", "name": "temporary-user", "password": "unknown-to-the-tests-2"},
                     {"id": "u-password", "name": PASSWORD_USER, "password": PASSWORD},
@@ -95,9 +78,9 @@ def server_config() -> dict[str, Any]:
                 "projects": [{"id": PROJECT_ID, "name": REGION}],
                 "access_keys": [
                     {
-                        "access_key": server_support.ACCESS_KEY,
-                        "secret_key": server_support.SECRET_KEY,
-                        "user_name": server_support.USER_NAME,
+                        "access_key": constants.ACCESS_KEY,
+                        "secret_key": constants.SECRET_KEY,
+                        "user_name": constants.USER_NAME,
                     },
                     {"access_key": AKSK_AK, "secret_key": AKSK_SK, "user_name": "aksk-user"},
                     {
@@ -116,12 +99,8 @@ def server_config() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalModelArts]:
-    data_dir = tmp_path_factory.mktemp("credentials") / "data"
-    started = server_support.start_local_modelarts(data_dir, config=server_config())
-    try:
+    with server_support.serving(tmp_path_factory.mktemp("credentials") / "data", config=server_config()) as started:
         yield started
-    finally:
-        started.stop()
 
 
 @dataclass
@@ -149,7 +128,7 @@ def kinds(pre_issued_token: str) -> dict[str, Kind]:
         "password": Kind(
             PASSWORD_USER,
             secrets={"modelarts:password": PASSWORD},
-            plain={"modelarts:userName": PASSWORD_USER, "modelarts:domainName": server_support.DOMAIN_NAME},
+            plain={"modelarts:userName": PASSWORD_USER, "modelarts:domainName": constants.DOMAIN_NAME},
             issues_token=True,
         ),
         "token": Kind(TOKEN_USER, secrets={"modelarts:token": pre_issued_token}),

@@ -15,70 +15,57 @@ from modelarts_pulumi.inputs import AlgorithmInputs
 from modelarts_pulumi.providers.algorithm import to_request as algorithm_request
 from tests.engine.stack import console_objects, job_gone, make_project, server_client, server_counts, steps
 from tests.support import server as server_support
+from tests.support.constants import ENGINE_NAME, ENGINE_VERSION, FLAVOR_ID
+from tests.support.programs import Program, code
 from tests.support.pulumi_cli import PulumiProject
 
 pytestmark = pytest.mark.pulumi_cli
 
-PYTORCH = "pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64"
 SPEC = {
     "code_dir": "/oob-bucket/code/",
     "boot_file": "/oob-bucket/code/train.py",
-    "engine_name": "PyTorch",
-    "engine_version": PYTORCH,
+    "engine_name": ENGINE_NAME,
+    "engine_version": ENGINE_VERSION,
 }
+NO_CHANNELS: dict[str, Any] = {"inputs": None, "outputs": None}
+EPOCHS = [{"name": "epochs", "value": "5", "type": "Integer"}]
 
-PROGRAM = f"""
-import pulumi
-import modelarts_pulumi as modelarts
+PROGRAM = (
+    Program(bucket="oob-bucket")
+    .algorithm(description="as the program says", parameters=EPOCHS, **NO_CHANNELS)
+    .training_job(
+        hyperparameters={"epochs": 5},
+        triggers=[code('config.get("run") or "1"')],
+        log_export_path=None,
+        **NO_CHANNELS,
+    )
+    .block(
+        'if config.get_bool("extra"):',
+        Program().algorithm("extra", var="extra", **NO_CHANNELS).export(extra_id="extra.algorithm_id"),
+    )
+    .export(algorithm_id="algorithm.algorithm_id", job_id="job.job_id", phase="job.phase")
+    .text()
+)
 
-config = pulumi.Config()
-SPEC = {SPEC!r}
-algorithm = modelarts.Algorithm(
-    "algo",
-    description="as the program says",
-    parameters=[{{"name": "epochs", "value": "5", "type": "Integer"}}],
-    **SPEC,
+ADOPT_PROGRAM = (
+    Program(bucket="oob-bucket")
+    .algorithm(
+        adopt_id=code('config.require("algorithmId")'),
+        description="managed by pulumi now",
+        parameters=EPOCHS,
+        **NO_CHANNELS,
+    )
+    .training_job(
+        adopt_id=code('config.require("jobId")'),
+        flavor_id=code(f'config.get("flavor") or {FLAVOR_ID!r}'),
+        hyperparameters={"epochs": 5},
+        log_export_path=None,
+        **NO_CHANNELS,
+    )
+    .export(algorithm_id="algorithm.algorithm_id", algorithm_name="algorithm.name")
+    .export(job_id="job.job_id", job_name="job.name")
+    .text()
 )
-job = modelarts.TrainingJob(
-    "job",
-    algorithm_id=algorithm.algorithm_id,
-    flavor_id="modelarts.vm.cpu.8u",
-    hyperparameters={{"epochs": 5}},
-    triggers=[config.get("run") or "1"],
-)
-if config.get_bool("extra"):
-    extra = modelarts.Algorithm("extra", **SPEC)
-    pulumi.export("extra_id", extra.algorithm_id)
-pulumi.export("algorithm_id", algorithm.algorithm_id)
-pulumi.export("job_id", job.job_id)
-pulumi.export("phase", job.phase)
-"""
-
-ADOPT_PROGRAM = f"""
-import pulumi
-import modelarts_pulumi as modelarts
-
-config = pulumi.Config()
-SPEC = {SPEC!r}
-algorithm = modelarts.Algorithm(
-    "algo",
-    adopt_id=config.require("algorithmId"),
-    description="managed by pulumi now",
-    parameters=[{{"name": "epochs", "value": "5", "type": "Integer"}}],
-    **SPEC,
-)
-job = modelarts.TrainingJob(
-    "job",
-    adopt_id=config.require("jobId"),
-    algorithm_id=algorithm.algorithm_id,
-    flavor_id=config.get("flavor") or "modelarts.vm.cpu.8u",
-    hyperparameters={{"epochs": 5}},
-)
-pulumi.export("algorithm_id", algorithm.algorithm_id)
-pulumi.export("algorithm_name", algorithm.name)
-pulumi.export("job_id", job.job_id)
-pulumi.export("job_name", job.name)
-"""
 
 
 @pytest.fixture(scope="module")
@@ -87,13 +74,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     data_dir = tmp_path_factory.mktemp("out-of-band") / "data"
     phases = {"creating_seconds": 0.3, "pending_seconds": 0.3, "running_seconds": 600, "terminating_seconds": 0.3}
     config = {"simulated": phases, "delete_linger_seconds": 0.3}
-    local = server_support.start_local_modelarts(data_dir, config=config)
-    try:
+    with server_support.serving(data_dir, config=config) as local:
         yield local
-    finally:
-        local.stop()
-
-
 
 
 def delete_job_in_console(server: Any, job_id: str) -> None:
@@ -213,7 +195,7 @@ def _console_objects(server: Any, name: str) -> tuple[str, str]:
             "parameters": [{"name": "epochs", "value": "5", "type": "Integer"}],
             **SPEC,
         },
-        {"name": f"{name}-job", "flavor_id": "modelarts.vm.cpu.8u", "hyperparameters": {"epochs": "5"}},
+        {"name": f"{name}-job", "flavor_id": FLAVOR_ID, "hyperparameters": {"epochs": "5"}},
     )
 
 

@@ -10,28 +10,25 @@ from typing import Any
 import pytest
 
 from tests.engine.stack import console_objects, make_project, server_client, server_counts
+from tests.support.constants import ENGINE_NAME, ENGINE_VERSION, FLAVOR_ID
+from tests.support.programs import Program
 
 pytestmark = pytest.mark.pulumi_cli
 
-PROGRAM = """
-import pulumi
-import modelarts_pulumi as modelarts
-
-config = pulumi.Config()
-algorithm = modelarts.Algorithm.get("existing-algo", config.require("algorithmId"))
-job = modelarts.TrainingJob.get("existing-job", config.require("jobId"))
-pulumi.export("algorithm_name", algorithm.name)
-pulumi.export("algorithm_engine", algorithm.engine_name)
-pulumi.export("job_name", job.name)
-pulumi.export("job_phase", job.phase)
-pulumi.export("job_flavor", job.flavor_id)
-pulumi.export("job_log_url", job.log_url)
-
-found = modelarts.lookup_training_job(job.job_id)
-pulumi.export("looked_up_phase", found.apply(lambda j: j["status"]["phase"]))
-pulumi.export("looked_up_algorithm", modelarts.lookup_algorithm(config.require("algorithmId")).apply(
-    lambda a: a["metadata"]["name"]))
-"""
+PROGRAM = (
+    Program()
+    .line(
+        'algorithm = modelarts.Algorithm.get("existing-algo", config.require("algorithmId"))',
+        'job = modelarts.TrainingJob.get("existing-job", config.require("jobId"))',
+        "found = modelarts.lookup_training_job(job.job_id)",
+        'algorithm_found = modelarts.lookup_algorithm(config.require("algorithmId"))',
+    )
+    .export(algorithm_name="algorithm.name", algorithm_engine="algorithm.engine_name")
+    .export(**{f"job_{name}": f"job.{name}" for name in ("name", "phase", "log_url")}, job_flavor="job.flavor_id")
+    .export(looked_up_phase='found.apply(lambda j: j["status"]["phase"])')
+    .export(looked_up_algorithm='algorithm_found.apply(lambda a: a["metadata"]["name"])')
+    .text()
+)
 
 LOOKUP_ONLY_PROGRAM = """
 import pulumi
@@ -48,10 +45,10 @@ def make_in_console(server: Any, name: str) -> tuple[str, str]:
         "name": f"{name}-algo",
         "code_dir": "/read-bucket/code/",
         "boot_file": "/read-bucket/code/train.py",
-        "engine_name": "PyTorch",
-        "engine_version": "pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64",
+        "engine_name": ENGINE_NAME,
+        "engine_version": ENGINE_VERSION,
     }
-    return console_objects(server, algorithm, {"name": f"{name}-job", "flavor_id": "modelarts.vm.cpu.8u"})
+    return console_objects(server, algorithm, {"name": f"{name}-job", "flavor_id": FLAVOR_ID})
 
 
 def test_get_and_lookup_read_existing_objects_and_destroy_leaves_them_alone(
@@ -121,9 +118,7 @@ def test_reading_an_id_that_does_not_exist_fails_naming_it(
         assert "Traceback" not in result.output
 
 
-def test_lookup_of_a_job_stays_unknown_in_a_preview_without_credentials(
-    tmp_path: Path, local_modelarts: Any
-) -> None:
+def test_lookup_of_a_job_stays_unknown_in_a_preview_without_credentials(tmp_path: Path, local_modelarts: Any) -> None:
     _, job_id = make_in_console(local_modelarts, "offline")
     project = make_project(
         tmp_path / "p", local_modelarts, LOOKUP_ONLY_PROGRAM, config={"jobId": job_id}, credentials=False

@@ -11,62 +11,39 @@ from typing import Any
 import pytest
 
 from tests.engine.stack import job_gone, make_project, server_client, steps
+from tests.support.programs import Program, code
 
 pytestmark = pytest.mark.pulumi_cli
 
 REPO = Path(__file__).resolve().parents[2]
 
-PROGRAM = """
-import json
-import pulumi
-import modelarts_pulumi as modelarts
-
-config = pulumi.Config()
-bucket = config.get("bucket") or "engine-bucket"
-algorithm = modelarts.Algorithm(
-    "algo",
-    code_dir=f"/{bucket}/code/",
-    boot_file=f"/{bucket}/code/" + (config.get("bootFile") or "train.py"),
-    engine_name="PyTorch",
-    engine_version="pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64",
-    parameters=[
-        {"name": "dist", "value": "False", "type": "Boolean"},
-        {"name": "world_size", "value": "1", "type": "Integer"},
-        {"name": "epochs", "value": "5", "type": "Integer"},
-    ],
-    inputs=[{"name": "data_url"}],
-    outputs=[{"name": "train_url"}],
+PROGRAM = (
+    Program(bucket=code('config.get("bucket") or "engine-bucket"'))
+    .algorithm(
+        boot_file=code('f"/{bucket}/code/" + (config.get("bootFile") or "train.py")'),
+        parameters=[
+            {"name": "dist", "value": "False", "type": "Boolean"},
+            {"name": "world_size", "value": "1", "type": "Integer"},
+            {"name": "epochs", "value": "5", "type": "Integer"},
+        ],
+    )
+    .training_job(
+        name=code('config.get("jobName")'),
+        description=code('config.get("description") or "first"'),
+        hyperparameters={"dist": False, "world_size": 1, "epochs": code('int(config.get("epochs") or 5)')},
+        node_count=code('int(config.get("nodeCount") or 1)'),
+        wait_for=code('config.get("waitFor") or "submitted"'),
+        wait_timeout=code('int(config.get("waitTimeout") or 120)'),
+    )
+    .export(algorithm_id="algorithm.algorithm_id")
+    .export(**{name: f"job.{name}" for name in ("job_id", "phase", "tasks", "exit_code", "log_url", "log_path")})
+    .export(**{name: f"job.{name}" for name in ("console_url", "metrics", "output_urls")})
+    .text()
 )
-job = modelarts.TrainingJob(
-    "job",
-    name=config.get("jobName"),
-    description=config.get("description") or "first",
-    algorithm_id=algorithm.algorithm_id,
-    hyperparameters={"dist": False, "world_size": 1, "epochs": int(config.get("epochs") or 5)},
-    inputs={"data_url": f"/{bucket}/data/"},
-    outputs={"train_url": f"/{bucket}/outputs/"},
-    flavor_id="modelarts.vm.cpu.8u",
-    node_count=int(config.get("nodeCount") or 1),
-    log_export_path=f"/{bucket}/logs/",
-    wait_for=config.get("waitFor") or "submitted",
-    wait_timeout=int(config.get("waitTimeout") or 120),
-)
-pulumi.export("algorithm_id", algorithm.algorithm_id)
-pulumi.export("job_id", job.job_id)
-pulumi.export("phase", job.phase)
-pulumi.export("tasks", job.tasks)
-pulumi.export("exit_code", job.exit_code)
-pulumi.export("log_url", job.log_url)
-pulumi.export("log_path", job.log_path)
-pulumi.export("console_url", job.console_url)
-pulumi.export("metrics", job.metrics)
-pulumi.export("output_urls", job.output_urls)
-"""
 
 
 def job_ids(server: Any) -> list[str]:
     return sorted(job.metadata.id for job in server_client(server).search_training_jobs())
-
 
 
 def bucket_copy(tmp_path: Path) -> Path:

@@ -4,8 +4,9 @@ runs this test.
 
 The project is a copy whose ``runtime.options.virtualenv`` is this test's own venv, in which noxfile.py did
 ``pip install ./provider`` as a user would. The program is the example's, unchanged, plus a probe appended at the
-end: it exports the program's Python, and a small dynamic resource reports the Python of the dynamic-provider
-process (one process serves every dynamic resource of the program, so also the Algorithm and the TrainingJob).
+end: it exports the program's Python, and a small dynamic resource, created after the job, reports the Python of the
+dynamic-provider process and the modelarts_pulumi it loaded to create the Algorithm and the TrainingJob (one process
+serves every dynamic resource of the program).
 
 Runs in each interpreter's venv of the matrix (noxfile.py, marker ``matrix``), not in the default pytest run.
 """
@@ -38,9 +39,10 @@ from pulumi.dynamic import ResourceProvider as _ResourceProvider
 
 
 def _this_python():
-    import importlib, platform, sys
+    import platform, sys
 
-    where = importlib.import_module("modelarts_pulumi").__file__
+    module = sys.modules.get("modelarts_pulumi")  # loaded by now: the job, created first, needed it
+    where = module.__file__ if module else None
     return {{"python": platform.python_version(), "prefix": sys.prefix, "modelarts_pulumi": where}}
 
 
@@ -50,11 +52,12 @@ class _ProbeProvider(_ResourceProvider):
 
 
 class _InterpreterProbe(_Resource):
-    def __init__(self, name):
-        super().__init__(_ProbeProvider(), name, {{"python": None, "prefix": None, "modelarts_pulumi": None}})
+    def __init__(self, name, after):
+        props = {{"after": after, "python": None, "prefix": None, "modelarts_pulumi": None}}
+        super().__init__(_ProbeProvider(), name, props)
 
 
-_probe = _InterpreterProbe("{PROBE}")
+_probe = _InterpreterProbe("{PROBE}", after=job.job_id)
 pulumi.export("program", _this_python())
 pulumi.export("provider", {{key: getattr(_probe, key) for key in ("python", "prefix", "modelarts_pulumi")}})
 """

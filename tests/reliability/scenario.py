@@ -7,11 +7,12 @@ ID), no name twice (no duplicates), nothing the state does not know (no orphans)
 
 from __future__ import annotations
 
+import contextlib
 import re
 import subprocess
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 from modelarts_pulumi.client import ModelArtsClient
 from modelarts_pulumi.wire import TrainingJob
 from tests.engine.stack import make_project, server_client
+from tests.support.programs import Program, code
 from tests.support.pulumi_cli import PULUMI, CommandResult, PulumiProject, kill_session
 from tests.support.server import LocalModelArts
 
@@ -41,38 +43,21 @@ FAULTS: dict[str, Any] = {
     "rules": [{"error_rate": 0.2, "throttle_rate": 0.1, "drop_rate": 0.05, "retry_after_seconds": 1}],
 }
 
-PROGRAM = """
-import pulumi
-import modelarts_pulumi as modelarts
-
-config = pulumi.Config()
-count = int(config.get("jobs") or 20)
-algorithm = modelarts.Algorithm(
-    "algo",
-    code_dir="/reliability-bucket/code/",
-    boot_file="/reliability-bucket/code/train.py",
-    engine_name="PyTorch",
-    engine_version="pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64",
-    parameters=[{"name": "epochs", "value": "1", "type": "Integer"}],
-    inputs=[{"name": "data_url"}],
-    outputs=[{"name": "train_url"}],
-)
-jobs = [
-    modelarts.TrainingJob(
-        f"job-{i:02d}",
-        algorithm_id=algorithm.algorithm_id,
-        hyperparameters={"epochs": i + 1},
-        inputs={"data_url": "/reliability-bucket/data/"},
-        outputs={"train_url": f"/reliability-bucket/outputs/{i:02d}/"},
-        flavor_id="modelarts.vm.cpu.8u",
-        log_export_path="/reliability-bucket/logs/",
-        delete_timeout=int(config.get("deleteTimeout") or 600),
+PROGRAM = (
+    Program(bucket="reliability-bucket")
+    .line('count = int(config.get("jobs") or 20)')
+    .algorithm(parameters=[{"name": "epochs", "value": "1", "type": "Integer"}])
+    .training_job(
+        code('f"job-{i:02d}"'),
+        var="jobs",
+        each="i in range(count)",
+        hyperparameters={"epochs": code("i + 1")},
+        outputs={"train_url": code('f"/{bucket}/outputs/{i:02d}/"')},
+        delete_timeout=code('int(config.get("deleteTimeout") or 600)'),
     )
-    for i in range(count)
-]
-pulumi.export("algorithm_id", algorithm.algorithm_id)
-pulumi.export("job_ids", [job.job_id for job in jobs])
-"""
+    .export(algorithm_id="algorithm.algorithm_id", job_ids="[job.job_id for job in jobs]")
+    .text()
+)
 
 #: Lines the provider prints (stderr, relayed by `pulumi up`) that the benchmark counts.
 RETRY_LINE = re.compile(r"attempt \d+ failed \((?P<cause>[^)]*)\); retrying")
@@ -217,13 +202,15 @@ def assert_converged(project: PulumiProject, server: LocalModelArts, *, jobs: in
 # --- killing `pulumi up` -------------------------------------------------------------------------------
 
 
-def start_up(project: PulumiProject, log: Path) -> subprocess.Popen[bytes]:
-    """`pulumi up` in the background, in its own process group (so a kill takes the plugins too)."""
+@contextlib.contextmanager
+def background_up(project: PulumiProject, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """`pulumi up` in the background, its output in ``log``; at the end of the block it is SIGKILLed with everything
+    it started (language host, program, dynamic provider), as a CI runner killing the job would."""
     command = [str(PULUMI), "up", "--yes", "--skip-preview", "--non-interactive", "--color", "never"]
     command += ["--stack", project.stack]
-    handle = log.open("wb")
-    try:
-        return subprocess.Popen(
+    with log.open("wb") as handle:
+        # Its own session, so that the kill takes the plugins too.
+        process = subprocess.Popen(
             command,
             cwd=project.directory,
             env=project.env,
@@ -232,15 +219,11 @@ def start_up(project: PulumiProject, log: Path) -> subprocess.Popen[bytes]:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    try:
+        yield process
     finally:
-        handle.close()
-
-
-def kill_group(process: subprocess.Popen[bytes]) -> None:
-    """SIGKILL pulumi and everything it started (language host, program, dynamic provider), as a CI runner
-    killing the job would."""
-    kill_session(process.pid)
-    process.wait(10)
+        kill_session(process.pid)
+        process.wait(10)
 
 
 def wait_until(
@@ -255,7 +238,6 @@ def wait_until(
             return condition()
         time.sleep(0.05)
     return False
-
 
 
 def fault_counters(server: LocalModelArts) -> dict[str, Any]:

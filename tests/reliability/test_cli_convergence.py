@@ -17,12 +17,11 @@ from tests.reliability.scenario import (
     SERVER_CONFIG,
     Runs,
     assert_converged,
+    background_up,
     fault_counters,
-    kill_group,
     make_scenario_project,
     pending_operations,
     server_inventory,
-    start_up,
     state_inventory,
     up_until_converged,
     wait_until,
@@ -82,12 +81,9 @@ def test_a_killed_up_converges_after_the_documented_recovery(
     server = start_local_modelarts(config=SERVER_CONFIG)
     project = make_scenario_project(tmp_path / "p", server, jobs=JOBS_KILLED)
     log = tmp_path / "killed-up.log"
-    process = start_up(project, log)
-    try:
+    with background_up(project, log) as process:
         reached = wait_until(lambda: KILL_POINTS[point](server), timeout=150, process=process)
         interrupted = process.poll() is None
-    finally:
-        kill_group(process)
     assert reached, f"never reached {point}:\n{log.read_text(errors='replace')[-4000:]}"
     time.sleep(0.5)  # a request the server had already received is finished before we look
     at_kill, state_at_kill = server_inventory(server), state_inventory(project)
@@ -116,8 +112,7 @@ def test_the_local_modelarts_killed_mid_up_loses_nothing_it_acknowledged(
     server = start_local_modelarts(config=SERVER_CONFIG)
     project = make_scenario_project(tmp_path / "p", server, jobs=JOBS_KILLED)
     log = tmp_path / "up.log"
-    process = start_up(project, log)
-    try:
+    with background_up(project, log) as process:
         assert wait_until(lambda: server_counts(server)[1] >= 3, timeout=150, process=process), log.read_text()
         before = server_inventory(server)
         server.kill()  # SIGKILL: no shutdown code runs
@@ -127,8 +122,6 @@ def test_the_local_modelarts_killed_mid_up_loses_nothing_it_acknowledged(
         assert set(before.jobs) <= set(after.jobs), "a job the server had acknowledged was lost"
         assert set(before.algorithms) == set(after.algorithms)
         returncode = process.wait(240)
-    finally:
-        kill_group(process)
     runs = Runs(logs=[log.read_text(errors="replace")])
     if returncode != 0:
         # A create that found the server gone for longer than its retries failed cleanly; `up` again.

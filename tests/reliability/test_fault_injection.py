@@ -15,6 +15,7 @@ import requests
 from modelarts_local.config import ConfigError, config_from_dict
 from tests.support import server as server_support
 from tests.support.aksk import signed_request
+from tests.support.bodies import algorithm_body, inline_job_body
 from tests.support.server import FAST_SIMULATED, LocalModelArts
 
 pytestmark = pytest.mark.timeout(60)
@@ -27,11 +28,8 @@ JOBS = "/v2/*/training-jobs"
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalModelArts]:
     data_dir = tmp_path_factory.mktemp("faults") / "data"
     config = {"simulated": {**FAST_SIMULATED, "running_seconds": 0.5}, "delete_linger_seconds": 0.2}
-    handle = server_support.start_local_modelarts(data_dir, config=config)
-    try:
+    with server_support.serving(data_dir, config=config) as handle:
         yield handle
-    finally:
-        handle.stop()
 
 
 @pytest.fixture
@@ -55,36 +53,8 @@ def counters(server: LocalModelArts) -> dict[str, int]:
     return data
 
 
-def algorithm_body(name: str) -> dict[str, Any]:
-    return {
-        "metadata": {"name": name, "workspace_id": "0"},
-        "job_config": {
-            "code_dir": "/fault-bucket/code/",
-            "boot_file": "/fault-bucket/code/train.py",
-            "engine": {
-                "engine_name": "PyTorch",
-                "engine_version": "pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64",
-            },
-            "inputs": [{"name": "data_url"}],
-            "outputs": [{"name": "train_url"}],
-        },
-    }
-
-
 def job_body(name: str) -> dict[str, Any]:
-    return {
-        "kind": "job",
-        "metadata": {"name": name, "workspace_id": "0"},
-        "algorithm": {
-            "code_dir": "/fault-bucket/code/",
-            "boot_file": "/fault-bucket/code/train.py",
-            "engine": {
-                "engine_name": "PyTorch",
-                "engine_version": "pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64",
-            },
-        },
-        "spec": {"resource": {"flavor_id": "modelarts.vm.cpu.8u", "node_count": 1}},
-    }
+    return inline_job_body("/fault-bucket/code/", "/fault-bucket/code/train.py", name)
 
 
 def algorithm_names(server: LocalModelArts) -> list[str]:

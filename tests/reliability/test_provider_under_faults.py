@@ -21,11 +21,12 @@ from modelarts_pulumi.providers.job_mapping import to_request
 from modelarts_pulumi.providers.training_job import TrainingJobProvider
 from modelarts_pulumi.settings import Settings
 from tests.engine.stack import server_client
+from tests.support.constants import ENGINE_NAME, ENGINE_VERSION, FLAVOR_ID
 from tests.support.server import LocalModelArts
 
 pytestmark = pytest.mark.timeout(120)
 
-ENGINE = {"engine_name": "PyTorch", "engine_version": "pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64"}
+ENGINE = {"engine_name": ENGINE_NAME, "engine_version": ENGINE_VERSION}
 SERVER_CONFIG: dict[str, Any] = {
     "simulated": {"creating_seconds": 0.3, "pending_seconds": 0.3, "running_seconds": 1.0, "terminating_seconds": 0.3},
     "delete_linger_seconds": 0.2,
@@ -84,7 +85,7 @@ def job_props(name: str, **extra: Any) -> dict[str, Any]:
         "code_dir": "/faulty-bucket/code/",
         "boot_file": "/faulty-bucket/code/train.py",
         **ENGINE,
-        "flavor_id": "modelarts.vm.cpu.8u",
+        "flavor_id": FLAVOR_ID,
         "inputs": {"data_url": "/faulty-bucket/data/"},
         "outputs": {"train_url": "/faulty-bucket/outputs/"},
         "wait_timeout": 60,

@@ -8,10 +8,12 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from tests.support.constants import ENGINE_VERSION, FLAVOR_ID
+
 BUCKET = "cnnorth4-job-test-v2"
 CODE_DIR = f"/{BUCKET}/pytorch/fast_example/code/cpu/"
 BOOT_FILE = f"/{BUCKET}/pytorch/fast_example/code/cpu/test-pytorch.py"
-PYTORCH = "pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64"
+PYTORCH = ENGINE_VERSION  # the name the emulator tests import
 
 GUIDE_ALGORITHM: dict[str, Any] = {
     "metadata": {"name": "test-pytorch-cpu", "description": "test pytorch job in cpu in mode gloo"},
@@ -101,7 +103,7 @@ def inline_job_body(code_dir: str, boot_file: str, name: str | None = None, **al
             "engine": {"engine_name": "PyTorch", "engine_version": PYTORCH},
             **algorithm,
         },
-        "spec": {"resource": {"flavor_id": "modelarts.vm.cpu.8u", "node_count": 1}},
+        "spec": {"resource": {"flavor_id": FLAVOR_ID, "node_count": 1}},
     }
     return body
 

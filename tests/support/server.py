@@ -1,12 +1,13 @@
 """Start and drive a real local ModelArts server (``python -m modelarts_local serve``) for tests.
 
-``start_local_modelarts(data_dir, ...)`` launches the server as a subprocess on a free port, waits for
-its ready line and ``/_local/health``, and returns a ``LocalModelArts`` handle with the identity to use
-(the documented defaults unless the config says otherwise) and small request helpers.
+``start_local_modelarts(data_dir, ...)`` launches the server as a subprocess on a free port, waits for its ready
+line and ``/_local/health``, and returns a ``LocalModelArts`` handle with the identity to use (the documented
+defaults unless the config says otherwise) and small request helpers; ``with serving(data_dir, ...)`` also stops it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -14,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -218,6 +220,16 @@ def start_local_modelarts(
     server = LocalModelArts(url=url, data_dir=data_dir, process=process, log_path=log_path, argv=argv)
     server.admin_secret = _admin_secret(data_dir)
     return server
+
+
+@contextlib.contextmanager
+def serving(data_dir: Path, **options: Any) -> Iterator[LocalModelArts]:
+    """:func:`start_local_modelarts` for a ``with`` block (a module or session fixture); stopped at its end."""
+    server = start_local_modelarts(data_dir, **options)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def _launch(argv: list[str], data_dir: Path, log_path: Path) -> tuple[subprocess.Popen[bytes], str]:
