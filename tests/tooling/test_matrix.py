@@ -77,11 +77,12 @@ def test_uv_managed_pythons_are_found_without_uv_on_path(machine: Path) -> None:
 def test_a_missing_interpreter_is_skipped_locally_and_fails_in_ci(tmp_path: Path) -> None:
     write_found(Found("3.12", searched="python3.12 on PATH, pyenv"), tmp_path)
     table, all_ok = summary(tmp_path, versions=("3.12",))
-    assert all_ok
+    assert all_ok and "skipped: not found" in rendered(table)
     write_found(Found("3.12", searched="python3.12 on PATH, pyenv", required=True), tmp_path)
     table, all_ok = summary(tmp_path, versions=("3.12",))
     assert not all_ok
-    assert "skipped: not found (looked at python3.12 on PATH, pyenv)" in rendered(table)
+    assert "not found (looked at python3.12 on PATH, pyenv)" in rendered(table)
+    assert "FAILED: not found (CI needs it)" in rendered(table)
 
 
 def test_a_session_counts_as_passed_only_when_both_reports_pass(tmp_path: Path) -> None:
