@@ -19,7 +19,8 @@ NOX_ARGS ?=
 VENV_BIN := $(ROOT)/.venv/bin
 # What must also run on Python 3.10 (the provider distribution and the tests noxfile.py runs), type-checked as such.
 # Keep in step with pyproject.toml's per-file-target-version and noxfile.py (tests/tooling/test_matrix.py checks).
-PY310_CODE := provider/modelarts_pulumi tests/support tests/conftest.py tests/client tests/provider tests/lookups tests/matrix
+PY310_CODE := provider/modelarts_pulumi tests/support tests/conftest.py tests/client tests/obs_client tests/provider \
+	tests/lookups tests/matrix
 # Every pulumi call gets the offline environment (PATH, PULUMI_HOME, file backend, passphrase, ...).
 PULUMI_ENV := cd $(ROOT) && source scripts/pulumi-env.sh &&
 

@@ -5,7 +5,7 @@ as a user's would be: the program's runtime requirements (requirements.txt), the
 (requirements-test.txt), then ``pip install ./provider`` (from a clean copy: no stale build/ in the source tree,
 and parallel sessions do not build in the same folder). In it run
 
-1. the client, provider and lookup unit tests (``tests/client``, ``tests/provider``, ``tests/lookups``);
+1. the unit tests of the client (ModelArts and OBS), the providers and the lookups (``UNIT_TESTS``);
 2. ``tests/matrix``: a real ``pulumi preview``, ``up`` and ``destroy`` of the example stack with the program and its
    dynamic provider on this interpreter.
 

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = ROOT / ".nox" / "matrix-results"
 SUPPORTED = ("3.10", "3.11", "3.12", "3.13")
 """Every Python the provider supports (provider/pyproject.toml: requires-python, classifiers)."""
-UNIT_TESTS = ("tests/client", "tests/provider", "tests/lookups")
+UNIT_TESTS = ("tests/client", "tests/obs_client", "tests/provider", "tests/lookups")
 """Run on every supported Python: what can differ by interpreter, and is quick."""
 STACK_TESTS = ("tests/matrix",)
 """The example stack through the real CLI, program and provider on the session's Python (marker ``matrix``)."""

@@ -26,7 +26,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -36,6 +36,8 @@ from xml.sax.saxutils import escape
 
 from obs.auth import Authentication
 from obs.convertor import Adapter
+
+UTC = timezone.utc  # datetime.UTC is Python 3.11+; the provider supports 3.10
 
 NAMESPACE = "http://obs.cn-north-4.myhuaweicloud.com/doc/2015-06-30/"
 SKEW_SECONDS = 15 * 60

@@ -6,7 +6,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -19,6 +19,8 @@ from modelarts_pulumi.obs import ObsClient, TemporaryCredentials, request_tempor
 from modelarts_pulumi.settings import Settings
 from tests.obs_client.conftest import TMP_AK, TMP_SK, TOKEN
 from tests.obs_client.fake_obs import FakeObs
+
+UTC = timezone.utc  # datetime.UTC is Python 3.11+; the provider supports 3.10
 
 IAM_TOKEN = "MIIFakeIamToken-user-scoped"
 

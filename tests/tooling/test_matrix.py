@@ -103,7 +103,7 @@ def test_what_runs_on_python_3_10_is_also_linted_and_type_checked_as_3_10() -> N
     pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
     targets = pyproject["tool"]["ruff"]["per-file-target-version"]
     ruff_310 = [glob for glob, version in targets.items() if version == "py310"]
-    makefile = (REPO_ROOT / "Makefile").read_text()
+    makefile = (REPO_ROOT / "Makefile").read_text().replace("\\\n", " ")  # continued lines joined
     mypy_310 = re.search(r"^PY310_CODE := (.*)$", makefile, re.M)
     assert mypy_310 is not None
     mypy_paths = mypy_310.group(1).split()

@@ -23,7 +23,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Self
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 import requests
@@ -50,6 +50,9 @@ from .endpoint import ObsEndpoint, default_obs_endpoint
 from .errors import ObsError
 from .signer import content_md5, encode_key
 from .transport import ObsRequest, ObsTransport, sdk_header_value
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self is Python 3.11+
 
 CONTENT_SHA256 = "content-sha256"
 """Metadata name of the content's SHA-256 (hex), stored on every upload: the one comparison that works for

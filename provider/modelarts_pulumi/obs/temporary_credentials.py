@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from requests.auth import AuthBase
@@ -23,6 +23,8 @@ from requests.auth import AuthBase
 from ..auth import Transport
 from ..errors import ModelArtsApiError
 from .credentials import ObsCredentials
+
+UTC = timezone.utc  # datetime.UTC is Python 3.11+; the provider supports 3.10
 
 SECURITY_TOKENS_PATH = "/v3.0/OS-CREDENTIAL/securitytokens"
 MIN_DURATION_SECONDS = 900  # IAM's range: 15 minutes ...
