@@ -33,9 +33,7 @@ def password_settings(cloud: FakeCloud, **config: str | None) -> Settings:
 
 
 def aksk_settings(cloud: FakeCloud, **config: str | None) -> Settings:
-    return password_settings(
-        cloud, userName=None, password=None, domainName=None, accessKey=AK, secretKey=SK, **config
-    )
+    return password_settings(cloud, userName=None, password=None, domainName=None, accessKey=AK, secretKey=SK, **config)
 
 
 def flavors(api: ApiSession) -> None:
@@ -64,9 +62,7 @@ def test_a_password_token_is_fetched_once_and_shared_by_sessions(cloud: FakeClou
         "auth": {
             "identity": {
                 "methods": ["password"],
-                "password": {
-                    "user": {"name": "local-user", "password": PASSWORD, "domain": {"name": "local-account"}}
-                },
+                "password": {"user": {"name": "local-user", "password": PASSWORD, "domain": {"name": "local-account"}}},
             },
             "scope": {"project": {"id": PID}},
         }
@@ -292,9 +288,7 @@ def test_without_a_project_in_the_token_the_projects_api_is_asked_with_the_token
 
 
 def test_a_pre_issued_token_discovers_through_the_projects_api(cloud: FakeCloud):
-    settings = password_settings(
-        cloud, userName=None, password=None, domainName=None, token="MIIgiven", projectId=None
-    )
+    settings = password_settings(cloud, userName=None, password=None, domainName=None, token="MIIgiven", projectId=None)
     assert ApiSession(settings).project_id == PID
     (lookup,) = cloud.requests_to("GET", "/v3/projects")
     assert lookup.headers["X-Auth-Token"] == "MIIgiven"

@@ -160,9 +160,7 @@ def test_a_put_marked_not_idempotent_is_not_retried(cloud: FakeCloud, sleeps: li
 
 
 def test_retries_stop_at_max_retries_and_the_last_answer_is_mapped(cloud: FakeCloud, sleeps: list[float]):
-    cloud.route(
-        "GET", f"/v2/{PID}/algorithms", Reply(500, {"error_code": "ModelArts.2950", "error_msg": "boom"})
-    )
+    cloud.route("GET", f"/v2/{PID}/algorithms", Reply(500, {"error_code": "ModelArts.2950", "error_msg": "boom"}))
     with pytest.raises(ModelArtsApiError) as caught:
         ApiSession(make_settings(cloud, maxRetries="2")).request("GET", f"/v2/{PID}/algorithms")
     assert (caught.value.status, caught.value.error_code, caught.value.error_msg) == (
@@ -251,9 +249,7 @@ def test_connection_refused_is_retried_even_for_post_then_reported_as_transport_
     assert SK not in str(error)
 
 
-def test_read_timeout_is_retried_for_get_and_reported_as_maybe_processed(
-    cloud: FakeCloud, sleeps: list[float]
-):
+def test_read_timeout_is_retried_for_get_and_reported_as_maybe_processed(cloud: FakeCloud, sleeps: list[float]):
     cloud.route("GET", f"/v2/{PID}/algorithms", Reply(200, {}, delay=0.6))
     api = ApiSession(make_settings(cloud, timeoutSeconds="0.2", maxRetries="1"))
     with pytest.raises(ModelArtsTransportError) as caught:
@@ -451,9 +447,7 @@ def test_errors_survive_pickling_and_a_long_html_body_is_truncated():
     clone = pickle.loads(pickle.dumps(error))
     assert (clone.status, clone.error_code, str(clone)) == (400, "ModelArts.2775", str(error))
     assert str(error) == "GET /v2/p/x?a=1 -> 400 ModelArts.2775: gone (request id r)"
-    transport = ModelArtsTransportError(
-        "ReadTimeout", "slow", method="POST", url="http://h/x", maybe_processed=True
-    )
+    transport = ModelArtsTransportError("ReadTimeout", "slow", method="POST", url="http://h/x", maybe_processed=True)
     assert pickle.loads(pickle.dumps(transport)).maybe_processed is True
     with pytest.raises(ModelArtsApiError) as caught:
         raise_for_answer(_response(502, b"<html>" + b"x" * 5000 + b"</html>"))

@@ -30,9 +30,7 @@ def test_config_keys_work_with_and_without_the_namespace_prefix():
 
 
 def test_other_namespaces_and_unknown_keys_are_ignored():
-    settings = load(
-        {"aws:region": "us-east-1", "region": "cn-north-4", "modelarts:waitTimeout": "1h", **AKSK}
-    )
+    settings = load({"aws:region": "us-east-1", "region": "cn-north-4", "modelarts:waitTimeout": "1h", **AKSK})
     assert settings.region == "cn-north-4"
 
 
@@ -71,10 +69,7 @@ def test_config_wins_over_env_and_terraform_env_wins_over_sdk_env():
 
 
 def test_each_credential_convention_is_read_from_env():
-    assert (
-        load({}, {"OS_REGION_NAME": "cn-north-4", "OS_ACCESS_KEY": "a", "OS_SECRET_KEY": "s"}).access_key
-        == "a"
-    )
+    assert load({}, {"OS_REGION_NAME": "cn-north-4", "OS_ACCESS_KEY": "a", "OS_SECRET_KEY": "s"}).access_key == "a"
     sdk = load(
         {},
         {
@@ -158,9 +153,7 @@ def test_transport_knobs_and_tls():
     assert (settings.max_retries, settings.retry_budget_seconds, settings.timeout_seconds) == (2, 7.5, 3.0)
     assert settings.insecure is True
     assert settings.verify is False
-    assert (
-        load({"region": "cn-north-4", **AKSK}, {"HW_MAX_RETRIES": "0", "OS_INSECURE": "0"}).max_retries == 0
-    )
+    assert load({"region": "cn-north-4", **AKSK}, {"HW_MAX_RETRIES": "0", "OS_INSECURE": "0"}).max_retries == 0
 
 
 def test_ca_bundle_is_used_for_verification(tmp_path):
@@ -217,9 +210,7 @@ def test_unknown_region_is_refused_unless_both_endpoints_are_given():
     assert "modelarts:modelartsEndpoint" in message
     assert "modelarts:iamEndpoint" in message
     assert "HUAWEICLOUD_SDK_REGION_MODELARTS_EU_DE" in message
-    only_one = error_of(
-        {"region": "eu-de", "modelartsEndpoint": "https://modelarts.eu-de.otc.t-systems.com", **AKSK}
-    )
+    only_one = error_of({"region": "eu-de", "modelartsEndpoint": "https://modelarts.eu-de.otc.t-systems.com", **AKSK})
     assert "unknown region" in only_one
     both = load(
         {
@@ -274,17 +265,12 @@ def test_aksk_together_with_a_password_or_token_is_a_conflict():
     token = error_of({"region": "cn-north-4", "token": "T", **AKSK})
     assert "conflicting credentials" in token
     assert "modelarts:token" in token
-    both = error_of(
-        {"region": "cn-north-4", "token": "T", "userName": "u", "password": "p", "domainName": "d"}
-    )
+    both = error_of({"region": "cn-north-4", "token": "T", "userName": "u", "password": "p", "domainName": "d"})
     assert "a token (config modelarts:token) and a password (config modelarts:password)" in both
 
 
 def test_a_user_name_alone_next_to_aksk_is_harmless():
-    assert (
-        load({"region": "cn-north-4", **AKSK}, {"HW_USER_NAME": "u", "HW_DOMAIN_NAME": "d"}).auth_kind
-        == "aksk"
-    )
+    assert load({"region": "cn-north-4", **AKSK}, {"HW_USER_NAME": "u", "HW_DOMAIN_NAME": "d"}).auth_kind == "aksk"
 
 
 def test_incomplete_password_credentials_name_what_is_missing():

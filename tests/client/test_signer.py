@@ -114,9 +114,7 @@ def make_case(rng: random.Random) -> Case:
     if rng.random() < 0.3:
         headers["X-Security-Token"] = _text(rng, string.ascii_letters + string.digits + "+/=", 20, 60)
     if rng.random() < 0.4:
-        headers["X-Custom-" + _text(rng, string.ascii_letters, 1, 5)] = (
-            "  " + _text(rng, QUERY_CHARS, 0, 10) + " "
-        )
+        headers["X-Custom-" + _text(rng, string.ascii_letters, 1, 5)] = "  " + _text(rng, QUERY_CHARS, 0, 10) + " "
     if rng.random() < 0.2:
         headers["X_Not_Signed"] = "underscore headers are skipped by the SDK"
     if rng.random() < 0.15:
@@ -129,9 +127,7 @@ def make_case(rng: random.Random) -> Case:
     elif kind == "empty":
         body = "" if rng.random() < 0.5 else b""
     elif kind == "json":
-        body = json.dumps(
-            {"name": _text(rng, QUERY_CHARS, 0, 12), "n": rng.randint(0, 9)}, ensure_ascii=False
-        )
+        body = json.dumps({"name": _text(rng, QUERY_CHARS, 0, 12), "n": rng.randint(0, 9)}, ensure_ascii=False)
     elif kind == "bytes":
         body = bytes(rng.getrandbits(8) for _ in range(rng.randint(1, 64)))
     else:
@@ -202,9 +198,7 @@ def test_sign_matches_the_official_signer(case: Case):
 def test_prepared_request_signature_matches_the_official_signer(case: Case):
     # requests refuses leading whitespace in header values (the pure-sign test covers stripping it).
     extra = {
-        k: v.lstrip()
-        for k, v in case.headers.items()
-        if k not in ("X-Sdk-Date", "X-Project-Id", "X-Security-Token")
+        k: v.lstrip() for k, v in case.headers.items() if k not in ("X-Sdk-Date", "X-Project-Id", "X-Security-Token")
     }
     prepared = requests.Request(
         case.method,

@@ -154,13 +154,9 @@ class PythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
     ) -> language_pb2.RuntimeOptionsResponse:
         return language_pb2.RuntimeOptionsResponse()
 
-    def Run(
-        self, request: language_pb2.RunRequest, context: grpc.ServicerContext
-    ) -> language_pb2.RunResponse:
+    def Run(self, request: language_pb2.RunRequest, context: grpc.ServicerContext) -> language_pb2.RunResponse:
         if request.attach_debugger:
-            return language_pb2.RunResponse(
-                error="attaching a debugger is not supported by this language host"
-            )
+            return language_pb2.RunResponse(error="attaching a debugger is not supported by this language host")
         try:
             python, env = resolve_python(request.info, os.environ)
         except LanguageHostError as exc:
@@ -174,9 +170,7 @@ class PythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
             # stdout/stderr are inherited: the engine shows them, as it does for the Go host.
             child = subprocess.Popen(command, env=env)
         except OSError as exc:
-            return language_pb2.RunResponse(
-                error=f"problem executing program (could not run language executor): {exc}"
-            )
+            return language_pb2.RunResponse(error=f"problem executing program (could not run language executor): {exc}")
         with self._lock:
             self._children.add(child)
         try:
@@ -210,13 +204,9 @@ class PythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
             for line in proc.stdout:
                 yield language_pb2.InstallDependenciesResponse(stdout=line)
             if proc.wait() != 0:
-                context.abort(
-                    grpc.StatusCode.UNKNOWN, f"{' '.join(step)} failed with exit code {proc.returncode}"
-                )
+                context.abort(grpc.StatusCode.UNKNOWN, f"{' '.join(step)} failed with exit code {proc.returncode}")
 
-    def About(
-        self, request: language_pb2.AboutRequest, context: grpc.ServicerContext
-    ) -> language_pb2.AboutResponse:
+    def About(self, request: language_pb2.AboutRequest, context: grpc.ServicerContext) -> language_pb2.AboutResponse:
         try:
             python, env = resolve_python(request.info, os.environ)
         except LanguageHostError as exc:
