@@ -5,7 +5,7 @@
 #   make test      setup, lint, pytest on the default Python, then the interpreter matrix (fails if no test ran)
 #   make test-fast pytest without the real-CLI tests (marker pulumi_cli): the edit loop; no lint, no matrix
 #   make matrix    the client/provider/lookup tests and the example stack on Python 3.10-3.13 (noxfile.py)
-#   make lint      ruff check, ruff format --check, mypy (and mypy as Python 3.10 on what must run there)
+#   make lint      ruff check, ruff format --check, vulture (dead code), mypy (and mypy as Python 3.10 on what must run there)
 #   make fmt       ruff format + ruff check --fix over the whole tree
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -76,7 +76,7 @@ matrix: setup
 	$(VENV_BIN)/python scripts/matrix.py || rc=1; exit $$rc
 
 lint: setup
-	cd $(ROOT) && $(VENV_BIN)/ruff check . && $(VENV_BIN)/ruff format --check . && $(VENV_BIN)/mypy \
+	cd $(ROOT) && $(VENV_BIN)/ruff check . && $(VENV_BIN)/ruff format --check . && $(VENV_BIN)/vulture && $(VENV_BIN)/mypy \
 		&& $(VENV_BIN)/mypy --python-version 3.10 $(PY310_CODE)
 
 fmt: setup

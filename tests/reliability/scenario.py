@@ -108,10 +108,6 @@ class Runs:
     def poll_retries(self) -> int:
         return len(POLL_RETRY_LINE.findall(self.output))
 
-    @property
-    def failed_runs(self) -> list[CommandResult]:
-        return [r for r in self.results if r.returncode != 0]
-
 
 def _streamed(text: str) -> str:
     head, sep, tail = text.partition("\nDiagnostics:\n")
