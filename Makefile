@@ -7,6 +7,7 @@
 #   make matrix    the client/provider/lookup tests and the example stack on Python 3.10-3.13 (noxfile.py)
 #   make lint      ruff check, ruff format --check, vulture (dead code), mypy (and mypy as Python 3.10 on what must run there)
 #   make fmt       ruff format + ruff check --fix over the whole tree
+#   make bench     the performance benchmark (benchmarks/README.md); BENCH_ARGS="--jobs 10" for a quick run
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
@@ -24,7 +25,7 @@ PY310_CODE := provider/modelarts_pulumi tests/support tests/conftest.py tests/cl
 # Every pulumi call gets the offline environment (PATH, PULUMI_HOME, file backend, passphrase, ...).
 PULUMI_ENV := cd $(ROOT) && source scripts/pulumi-env.sh &&
 
-.PHONY: help setup up down pulumi test test-fast matrix lint fmt server-start server-stop server-status
+.PHONY: help setup up down pulumi test test-fast matrix lint fmt bench server-start server-stop server-status
 
 help:
 	@sed -n 's/^#   //p' $(lastword $(MAKEFILE_LIST))
@@ -81,3 +82,11 @@ lint: setup
 
 fmt: setup
 	cd $(ROOT) && $(VENV_BIN)/ruff format . && $(VENV_BIN)/ruff check --fix .
+
+BENCH_ARGS ?=
+# The provider against the SDK, then (when present) the local ModelArts alone under load.
+bench: setup
+	@cd $(ROOT) && $(VENV_BIN)/python -m benchmarks.run $(BENCH_ARGS)
+	@# HOOK: benchmarks/local_modelarts.py, the load generator for the local ModelArts, is written separately.
+	@cd $(ROOT) && if [ -f benchmarks/local_modelarts.py ]; then $(VENV_BIN)/python -m benchmarks.local_modelarts; \
+	else echo "make bench: benchmarks/local_modelarts.py is not there yet; the local ModelArts load test was skipped"; fi

@@ -1,0 +1,200 @@
+"""How fast the provider notices a phase change, and how often it polls one job, from the server's side.
+
+One ``TrainingJob`` with ``wait_for="completed"`` on a local ModelArts of its own, deployed by ``pulumi up``.
+Its phases change at known times: Pending at create + 0.5 s, Running at create + 1 s (both dated by the
+server), and Completed when the harness forces it through the admin API ``hold`` seconds after the create.
+
+While ``up`` runs, a sampler reads the server's request counters every ``SAMPLE_SECONDS``; every increase of
+the job reads (``GET`` of the job, or a job search) is a poll, timed to within one sample. Then:
+
+- notice latency of a change = the first poll at or after the change, minus the change time;
+- the worst case at a given point of the wait = the gap between two polls there (a change just after a
+  poll waits the whole gap), reported for the polls after the first minute;
+- polls per minute = 60 / mean gap, and the most polls in any 1 s window.
+
+Nothing in the emulator had to change: the counters, the admin outcome and the job's own timestamps
+(``metadata.create_time``, ``status.start_time`` + ``duration``) are all there already.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import shutil
+import subprocess
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benchmarks import local_server
+from benchmarks.stacks import POLLING_STACK, ProviderProcesses, location_config, make_stack, password_credentials
+from tests.support.pulumi_cli import PULUMI, kill_session
+from tests.support.server import LocalModelArts
+
+SAMPLE_SECONDS = 0.05
+JOB_NAME = "bench-watched"
+POLL_KEYS = ("GET /v2/{project_id}/training-jobs/{id}", "POST /v2/{project_id}/training-job-searches")
+CREATE_KEY = "POST /v2/{project_id}/training-jobs"
+SUBMITTED = re.compile(r"training job \S+ submitted as ([0-9a-f-]{36})")
+FIRST_MINUTE = 60.0
+
+
+@dataclass
+class CounterSampler:
+    """Reads the server's request counters every ``SAMPLE_SECONDS`` in a thread: [(epoch seconds, counts)]."""
+
+    server: LocalModelArts
+    samples: list[tuple[float, Counter[str]]] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def __enter__(self) -> CounterSampler:
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self._take()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._take()
+            self._stop.wait(SAMPLE_SECONDS)
+
+    def _take(self) -> None:
+        before = time.time()
+        counts = local_server.requests_seen(self.server)
+        self.samples.append(((before + time.time()) / 2, counts))
+
+    def events(self, keys: tuple[str, ...]) -> list[float]:
+        """The time of each request to ``keys``, as the sample that first showed it."""
+        times: list[float] = []
+        previous = 0
+        for at, counts in self.samples:
+            now = sum(counts.get(key, 0) for key in keys)
+            times.extend([at] * (now - previous))
+            previous = now
+        return times
+
+
+@dataclass(frozen=True)
+class PollingResult:
+    hold_seconds: float
+    changes: dict[str, float]  # phase -> seconds after the create
+    notice: dict[str, float | None]  # phase -> seconds from the change until the next poll
+    polls: list[float]  # seconds after the create
+    first_minute_polls: int
+    peak_polls_per_second: int
+    polls_per_minute_after: float | None
+    worst_gap_after: float | None
+    token_requests: int
+    provider_processes: int
+    seconds: float
+    requests: dict[str, int]
+
+    def to_json(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+def run_polling(workdir: Path, hold: float) -> PollingResult:
+    """Deploy the one watched job on a fresh server, force it Completed ``hold`` s after its create."""
+    server = local_server.start(workdir / "polling-server")
+    try:
+        config = {**location_config(server), **password_credentials(server), "bench-polling:jobName": JOB_NAME}
+        project = make_stack(workdir / "polling-stack", "bench-polling", POLLING_STACK, config)
+        return _measure(project.directory, project.env, server, hold)
+    finally:
+        server.stop()
+        shutil.rmtree(workdir / "polling-server", ignore_errors=True)
+
+
+def _measure(directory: Path, env: dict[str, str], server: LocalModelArts, hold: float) -> PollingResult:
+    command = [str(PULUMI), "up", "--yes", "--skip-preview", "--non-interactive", "--color", "never"]
+    command += ["--stack", "bench"]
+    forced: dict[str, Any] = {}
+    output: list[str] = []
+    before = local_server.requests_seen(server)
+    started = time.monotonic()
+    with CounterSampler(server) as sampler, ProviderProcesses(directory) as processes:
+        proc = subprocess.Popen(
+            command,
+            cwd=directory,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        timer: threading.Timer | None = None
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                output.append(line)
+                match = SUBMITTED.search(line)
+                if match and timer is None:
+                    timer = threading.Timer(hold, _force_completed, (server, match.group(1), forced))
+                    timer.start()
+            proc.wait(timeout=hold + 300)
+        finally:
+            if timer is not None:
+                timer.cancel()
+            if proc.poll() is None:
+                kill_session(proc.pid)
+    seconds = time.monotonic() - started
+    if proc.returncode != 0 or "job" not in forced:
+        raise RuntimeError(f"the polling stack failed (exit {proc.returncode}):\n{''.join(output)[-4000:]}")
+    requests = local_server.requests_seen(server) - before
+    return _analyse(sampler, forced["job"], hold, requests, processes.count, seconds)
+
+
+def _force_completed(server: LocalModelArts, job_id: str, into: dict[str, Any]) -> None:
+    response = server.admin("POST", f"/jobs/{job_id}/outcome", json={"phase": "Completed"})
+    response.raise_for_status()
+    into["job"] = response.json()
+
+
+def _analyse(
+    sampler: CounterSampler,
+    job: dict[str, Any],
+    hold: float,
+    requests: Counter[str],
+    processes: int,
+    seconds: float,
+) -> PollingResult:
+    created = job["metadata"]["create_time"] / 1000
+    started = job["status"]["start_time"] / 1000
+    ended = started + job["status"]["duration"] / 1000
+    pending = created + float(local_server.SIMULATED["creating_seconds"])
+    changes = {"Pending": pending, "Running": started, "Completed": ended}
+    creates = sampler.events((CREATE_KEY,))
+    posted = creates[-1] if creates else created
+    polls = [at - created for at in sampler.events(POLL_KEYS) if at > posted]  # not the search before it
+    notice = {phase: _next_after(polls, at - created) for phase, at in changes.items()}
+    after = [at for at in polls if at >= FIRST_MINUTE]
+    gaps_after = [b - a for a, b in itertools.pairwise(after)]
+    return PollingResult(
+        hold_seconds=hold,
+        changes={phase: round(at - created, 3) for phase, at in changes.items()},
+        notice=notice,
+        polls=[round(at, 3) for at in polls],
+        first_minute_polls=sum(1 for at in polls if at < FIRST_MINUTE),
+        peak_polls_per_second=max((sum(1 for b in polls if a <= b < a + 1.0) for a in polls), default=0),
+        polls_per_minute_after=60 / (sum(gaps_after) / len(gaps_after)) if gaps_after else None,
+        worst_gap_after=max(gaps_after) if gaps_after else None,
+        token_requests=requests.get(local_server.IAM_TOKEN, 0),
+        provider_processes=processes,
+        seconds=seconds,
+        requests=dict(requests),
+    )
+
+
+def _next_after(polls: list[float], at: float) -> float | None:
+    later = [poll for poll in polls if poll >= at]
+    return round(later[0] - at, 3) if later else None

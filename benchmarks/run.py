@@ -1,0 +1,267 @@
+"""The performance benchmark of issue 12: the provider through the real Pulumi CLI, side by side with the
+official SDK and with a stack of trivial dynamic resources, in one run, on a local ModelArts in simulated mode.
+
+    .venv/bin/python -m benchmarks.run [--jobs 50] [--repeat 3] [--only up,preview,...] [--json FILE]
+
+Prints the machine, then one Markdown table: each measurement, its reference, the ratio, the issue's target
+and whether it is met. Times are medians over ``--repeat`` repetitions; ratios are medians of the ratios
+taken within each repetition (ours and its reference run one after the other). Not a test: it asserts
+nothing about time; it exits 1 only when a step failed. See benchmarks/README.md for each method.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from benchmarks import local_server, report
+from benchmarks.measurements import Measurements, TokenCount
+from benchmarks.polling import run_polling
+from benchmarks.sdk_reference import SdkReference
+from benchmarks.stacks import (
+    JOB_STACK,
+    TRIVIAL_STACK,
+    Measured,
+    aksk_credentials,
+    location_config,
+    make_stack,
+    measure,
+    password_credentials,
+    set_config,
+)
+from benchmarks.state_size import state_size
+from tests.support.pulumi_cli import PulumiProject, missing_tools
+from tests.support.server import LocalModelArts
+
+SCENARIOS = ("up", "preview", "refresh", "destroy", "calls", "state", "polling", "tokens")
+JOB_TYPE = "pulumi-python:dynamic/modelarts:TrainingJob"
+TRIVIAL_TYPE = "pulumi-python:dynamic:Resource"
+UP = ("up", "--yes", "--skip-preview")
+DESTROY = ("destroy", "--yes", "--skip-preview")
+REFRESH = ("refresh", "--yes", "--skip-preview")
+PREVIEW = ("preview", "--expect-no-changes")
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+class Bench:
+    """One local ModelArts, the job stack, the trivial stack and the SDK reference, for one run."""
+
+    def __init__(self, workdir: Path, jobs: int, selected: set[str]) -> None:
+        self.selected = selected
+        self.workdir = workdir
+        self.m = Measurements(jobs)
+        self.server: LocalModelArts = local_server.start(workdir / "server")
+        where = location_config(self.server)
+        self.jobs_stack = make_stack(
+            workdir / "jobs-stack",
+            "bench-jobs",
+            JOB_STACK,
+            {**where, **aksk_credentials(self.server), "bench-jobs:jobs": str(jobs), "bench-jobs:waitFor": "submitted"},
+        )
+        self.trivial = make_stack(
+            workdir / "trivial-stack", "bench-trivial", TRIVIAL_STACK, {"bench-trivial:jobs": str(jobs)}
+        )
+        self.sdk = SdkReference(self.server)
+        self.jobs = jobs
+
+    def wants(self, *scenarios: str) -> bool:
+        return bool(self.selected.intersection(scenarios))
+
+    # --- one repetition -------------------------------------------------------------------------------
+
+    def repetition(self, rep: int) -> None:
+        if self.wants("up", "preview", "state"):
+            self.trivial_cycle(rep)
+        if self.wants("up", "destroy", "calls"):
+            self.sdk_cycle(rep, "submitted")
+        if self.wants("up", "preview", "refresh", "destroy", "calls", "state"):
+            self.jobs_cycle(rep, "submitted")
+        if self.wants("up", "calls"):
+            self.sdk_cycle(rep, "running")
+            self.jobs_cycle(rep, "running")
+        if self.wants("tokens") and not self.m.tokens:
+            self.token_cycle()
+
+    def trivial_cycle(self, rep: int) -> None:
+        self.record(rep, "up.trivial", self.pulumi(self.trivial, *UP))
+        if self.wants("preview"):
+            self.record(rep, "preview.trivial", self.pulumi(self.trivial, *PREVIEW))
+        if self.wants("state") and self.m.trivial_state is None:
+            self.m.trivial_state = state_size(self.trivial, TRIVIAL_TYPE)
+        self.record(rep, "destroy.trivial", self.pulumi(self.trivial, *DESTROY))
+
+    def sdk_cycle(self, rep: int, wait_for: str) -> None:
+        deployed, seconds, requests = self.timed(lambda: self.sdk.create(self.jobs, wait_for))
+        self.m.add(f"up.{wait_for}.sdk", seconds, requests, rep)
+        say(f"  SDK create, wait_for={wait_for}: {seconds:.2f} s")
+        local_server.wait_until_settled(self.server)
+        _, seconds, requests = self.timed(lambda: self.sdk.destroy(deployed))
+        self.m.add("destroy.sdk", seconds, requests, rep)
+        say(f"  SDK destroy: {seconds:.2f} s")
+        local_server.assert_empty(self.server, "the SDK's destroy")
+
+    def jobs_cycle(self, rep: int, wait_for: str) -> None:
+        stack = self.jobs_stack
+        set_config(stack, {"bench-jobs:waitFor": wait_for})
+        self.record(rep, f"up.{wait_for}.ours", self.pulumi(stack, *UP))
+        if wait_for == "submitted":
+            if self.wants("preview"):
+                self.record(rep, "preview.ours", self.pulumi(stack, *PREVIEW))
+            if self.wants("refresh", "calls"):
+                self.record(rep, "refresh.ours", self.pulumi(stack, *REFRESH))
+            if self.wants("state") and self.m.job_state is None:
+                self.m.job_state = state_size(stack, JOB_TYPE)
+        local_server.wait_until_settled(self.server)
+        self.record(rep, "destroy.ours", self.pulumi(stack, *DESTROY))
+        local_server.assert_empty(self.server, "`pulumi destroy`")
+
+    def token_cycle(self) -> None:
+        """`up`, `refresh` and `destroy` of the N jobs with IAM password credentials (once per run): the
+        token requests each command made, and the dynamic-provider processes it ran."""
+        config = {**location_config(self.server), **password_credentials(self.server)}
+        config.update({"bench-tokens:jobs": str(self.jobs), "bench-tokens:waitFor": "submitted"})
+        stack = make_stack(self.workdir / "tokens-stack", "bench-tokens", JOB_STACK, config)
+        for command, args in (("up", UP), ("refresh", REFRESH), ("destroy", DESTROY)):
+            if command == "destroy":
+                local_server.wait_until_settled(self.server)
+            measured = measure(stack, self.server, *args, count_processes=True)
+            tokens = measured.requests.get(local_server.IAM_TOKEN, 0)
+            processes = measured.provider_processes
+            say(f"  {command} with a password: {tokens} token request(s), {processes} provider process(es)")
+            self.m.tokens.append(TokenCount(f"`{command}` of {self.jobs} jobs", tokens, processes))
+        local_server.assert_empty(self.server, "`pulumi destroy` (password)")
+
+    # --- helpers --------------------------------------------------------------------------------------
+
+    def pulumi(self, project: PulumiProject, *args: str) -> Measured:
+        return measure(project, self.server, *args)
+
+    def record(self, rep: int, key: str, measured: Measured) -> None:
+        self.m.add(key, measured.seconds, measured.requests, rep)
+        calls = sum(n for k, n in measured.requests.items() if local_server.is_modelarts(k))
+        say(f"  {key}: {measured.seconds:.2f} s, {calls} ModelArts calls")
+
+    def timed(self, action: Callable[[], Any]) -> tuple[Any, float, Any]:
+        before = local_server.requests_seen(self.server)
+        started = time.monotonic()
+        value = action()
+        seconds = time.monotonic() - started
+        return value, seconds, local_server.requests_seen(self.server) - before
+
+    def close(self) -> None:
+        self.server.stop()
+
+
+def parse_only(values: list[str]) -> set[str]:
+    chosen = {name.strip() for value in values for name in value.split(",") if name.strip()}
+    unknown = chosen - set(SCENARIOS)
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown scenario(s) {sorted(unknown)}; choose among {', '.join(SCENARIOS)}")
+    return chosen or set(SCENARIOS)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--jobs", type=int, default=50, help="jobs in the stack (default 50)")
+    parser.add_argument("--repeat", type=int, default=3, help="repetitions of each timed step (default 3)")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="SCENARIO",
+        help=f"any of {', '.join(SCENARIOS)} (comma-separated)",
+    )
+    parser.add_argument(
+        "--poll-seconds",
+        type=float,
+        default=90.0,
+        help="how long the polling job runs before it completes (default 90)",
+    )
+    parser.add_argument("--json", type=Path, help="also write every sample to this file")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory (stacks, server logs)")
+    args = parser.parse_args(argv)
+    try:
+        selected = parse_only(args.only)
+    except argparse.ArgumentTypeError as exc:
+        parser.error(str(exc))
+    if missing := missing_tools():
+        print(f"missing in .tools/bin: {', '.join(missing)}; run `make setup` first", file=sys.stderr)
+        return 2
+
+    args.only_selected = sorted(selected)
+    machine = report.machine()
+    say(f"benchmark: {args.jobs} jobs, {args.repeat} repetition(s), scenarios {', '.join(sorted(selected))}")
+    workdir = Path(tempfile.mkdtemp(prefix="modelarts-bench-"))
+    started = time.monotonic()
+    measurements = Measurements(args.jobs)
+    try:
+        measurements = run_all(workdir, args.jobs, args.repeat, selected, args.poll_seconds)
+    finally:
+        if args.keep:
+            say(f"(kept {workdir})")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    machine["load average at the end"] = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print_report(machine, measurements, args, time.monotonic() - started)
+    if args.json:
+        payload = {"machine": machine, "args": vars(args) | {"json": str(args.json)}}
+        payload["measurements"] = measurements.to_json()
+        args.json.write_text(json.dumps(payload, indent=1, default=str) + "\n", encoding="utf-8")
+    return 1 if measurements.errors else 0
+
+
+def run_all(workdir: Path, jobs: int, repeat: int, selected: set[str], poll_seconds: float) -> Measurements:
+    needs_stacks = bool(selected - {"polling"})
+    measurements = Measurements(jobs)
+    if needs_stacks:
+        bench = Bench(workdir, jobs, selected)
+        measurements = bench.m
+        try:
+            for rep in range(1, repeat + 1):
+                say(f"repetition {rep}/{repeat}")
+                try:
+                    bench.repetition(rep)
+                except Exception as exc:  # report what was measured, and what failed
+                    measurements.errors.append(f"repetition {rep}: {type(exc).__name__}: {exc}")
+                    say(f"  FAILED: {exc}")
+                    break
+        finally:
+            bench.close()
+    if "polling" in selected:
+        say(f"polling: one job, completed after {poll_seconds:g} s")
+        try:
+            measurements.polling = run_polling(workdir, poll_seconds)
+        except Exception as exc:
+            measurements.errors.append(f"polling: {type(exc).__name__}: {exc}")
+            say(f"  FAILED: {exc}")
+    return measurements
+
+
+def print_report(machine: dict[str, str], m: Measurements, args: argparse.Namespace, seconds: float) -> None:
+    print()
+    print(f"## Benchmark: {args.jobs} jobs, {args.repeat} repetition(s), {seconds:.0f} s in all")
+    print()
+    for key, value in machine.items():
+        print(f"- {key}: {value}")
+    print()
+    print(report.render(report.build_rows(m, set(args.only_selected))))
+    if m.errors:
+        print()
+        print("ERRORS (the rows above miss what these steps would have measured):")
+        for error in m.errors:
+            print(f"- {error[:2000]}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,215 @@
+"""The stacks the benchmark deploys through the real Pulumi CLI, and how one command is run and measured.
+
+- the job stack: one ``Algorithm`` and N ``TrainingJob`` sharing it (config ``jobs``, ``waitFor``);
+- the trivial stack: N dynamic resources whose provider does nothing, the floor of what Pulumi itself costs;
+- the polling stack: one job with an explicit name that waits for ``completed`` (``benchmarks/polling.py``).
+
+Each project is hermetic (``tests/support/pulumi_cli.py``: its own PULUMI_HOME and file backend, the repo's
+``.tools/bin`` and ``.venv``), and its config is written with one ``pulumi config set-all``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from benchmarks.local_server import requests_seen
+from tests.support.pulumi_cli import CommandResult, PulumiProject
+from tests.support.server import LocalModelArts
+
+JOB_STACK = """
+import pulumi
+import modelarts_pulumi as modelarts
+
+config = pulumi.Config()
+count = config.require_int("jobs")
+algorithm = modelarts.Algorithm(
+    "algo",
+    code_dir="/bench-bucket/code/",
+    boot_file="/bench-bucket/code/train.py",
+    engine_name="PyTorch",
+    engine_version="pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64",
+    parameters=[{"name": "epochs", "value": "1", "type": "Integer"}],
+    inputs=[{"name": "data_url"}],
+    outputs=[{"name": "train_url"}],
+)
+for i in range(count):
+    modelarts.TrainingJob(
+        f"job-{i:03d}",
+        algorithm_id=algorithm.algorithm_id,
+        hyperparameters={"epochs": i + 1},
+        inputs={"data_url": "/bench-bucket/data/"},
+        outputs={"train_url": f"/bench-bucket/outputs/{i:03d}/"},
+        flavor_id="modelarts.vm.cpu.8u",
+        log_export_path="/bench-bucket/logs/",
+        wait_for=config.require("waitFor"),
+    )
+"""
+
+TRIVIAL_STACK = """
+import uuid
+
+import pulumi
+from pulumi.dynamic import CreateResult, Resource, ResourceProvider
+
+
+class Nothing(ResourceProvider):
+    def create(self, props):
+        return CreateResult(uuid.uuid4().hex, props)
+
+
+class Trivial(Resource):
+    def __init__(self, name, index):
+        super().__init__(Nothing(), name, {"index": index})
+
+
+for i in range(pulumi.Config().require_int("jobs")):
+    Trivial(f"thing-{i:03d}", i)
+"""
+
+POLLING_STACK = """
+import pulumi
+import modelarts_pulumi as modelarts
+
+config = pulumi.Config()
+algorithm = modelarts.Algorithm(
+    "algo",
+    code_dir="/bench-bucket/code/",
+    boot_file="/bench-bucket/code/train.py",
+    engine_name="PyTorch",
+    engine_version="pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64",
+)
+modelarts.TrainingJob(
+    "watched",
+    name=config.require("jobName"),
+    algorithm_id=algorithm.algorithm_id,
+    flavor_id="modelarts.vm.cpu.8u",
+    wait_for="completed",
+    wait_timeout=3600,
+)
+"""
+
+
+def location_config(server: LocalModelArts) -> dict[str, str]:
+    """Where the local ModelArts is (both endpoints are the one server)."""
+    return {
+        "modelarts:region": server.region,
+        "modelarts:projectId": server.project_id,
+        "modelarts:modelartsEndpoint": server.url,
+        "modelarts:iamEndpoint": server.url,
+    }
+
+
+def aksk_credentials(server: LocalModelArts) -> dict[str, str]:
+    """AK/SK: every request is signed, no token is needed."""
+    return {"modelarts:accessKey": server.access_key, "modelarts:secretKey": server.secret_key}
+
+
+def password_credentials(server: LocalModelArts) -> dict[str, str]:
+    """IAM password: the provider asks IAM for a token."""
+    return {
+        "modelarts:userName": server.user_name,
+        "modelarts:password": server.password,
+        "modelarts:domainName": server.domain_name,
+    }
+
+
+SECRET_KEYS = frozenset({"modelarts:accessKey", "modelarts:secretKey", "modelarts:password"})
+
+
+def make_stack(directory: Path, name: str, program: str, config: dict[str, str]) -> PulumiProject:
+    """A project with stack ``bench`` and ``config`` (credentials as secrets, as a user would set them)."""
+    project = PulumiProject.create(directory, name=name, files={"__main__.py": program})
+    project.init_stack("bench")
+    set_config(project, config)
+    return project
+
+
+def set_config(project: PulumiProject, config: dict[str, str]) -> None:
+    args = ["config", "set-all"]
+    for key, value in config.items():
+        args += ["--secret" if key in SECRET_KEYS else "--plaintext", f"{key}={value}"]
+    project.run(*args)
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One `pulumi` command: its wall time, the requests the server saw meanwhile, the provider processes."""
+
+    result: CommandResult
+    requests: Counter[str]
+    provider_processes: int = 0
+
+    @property
+    def seconds(self) -> float:
+        return self.result.seconds
+
+
+def measure(
+    project: PulumiProject, server: LocalModelArts, *args: str, count_processes: bool = False, timeout: float = 900
+) -> Measured:
+    """Run ``pulumi ARGS`` (must succeed) and take the server's request counters before and after."""
+    before = requests_seen(server)
+    if count_processes:
+        with ProviderProcesses(project.directory) as processes:
+            result = project.run(*args, timeout=timeout)
+        found = processes.count
+    else:
+        result = project.run(*args, timeout=timeout)
+        found = 0
+    after = requests_seen(server)
+    return Measured(result, after - before, found)
+
+
+@dataclass
+class ProviderProcesses:
+    """Counts the dynamic-provider processes (``python -m pulumi.dynamic``) working in a project directory,
+    by looking at ``/proc`` every 0.1 s while a command runs. A provider process lives as long as the
+    command, so it cannot be missed."""
+
+    directory: Path
+    seen: set[int] = field(default_factory=set)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    @property
+    def count(self) -> int:
+        return len(self.seen)
+
+    def __enter__(self) -> ProviderProcesses:
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _watch(self) -> None:
+        target = str(self.directory.resolve())
+        while not self._stop.is_set():
+            self.seen.update(pid for pid in _dynamic_providers() if _cwd(pid) == target)
+            self._stop.wait(0.1)
+
+
+def _dynamic_providers() -> Iterator[int]:
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            if b"pulumi.dynamic" in argv and b"-m" in argv:
+                yield int(entry.name)
+
+
+def _cwd(pid: int) -> str:
+    try:
+        return os.readlink(f"/proc/{pid}/cwd")
+    except OSError:
+        return ""
