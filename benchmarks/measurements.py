@@ -36,7 +36,7 @@ class TokenCount:
 class Measurements:
     jobs: int
     samples: dict[str, list[Sample]] = field(default_factory=dict)
-    job_state: StateSize | None = None
+    job_states: dict[str, StateSize] = field(default_factory=dict)  # when measured -> sizes
     trivial_state: StateSize | None = None
     tokens: list[TokenCount] = field(default_factory=list)
     polling: PollingResult | None = None
@@ -86,7 +86,7 @@ class Measurements:
                 key: [{"seconds": s.seconds, "repetition": s.repetition, "requests": dict(s.requests)} for s in found]
                 for key, found in self.samples.items()
             },
-            "job_state": self.job_state.to_json() if self.job_state else None,
+            "job_states": {when: size.to_json() for when, size in self.job_states.items()},
             "trivial_state": self.trivial_state.to_json() if self.trivial_state else None,
             "tokens": [t.__dict__ for t in self.tokens],
             "polling": self.polling.to_json() if self.polling else None,

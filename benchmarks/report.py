@@ -206,16 +206,15 @@ def call_rows(m: Measurements) -> list[Row]:
 
 
 def state_rows(m: Measurements) -> list[Row]:
-    if m.job_state is None:
-        return []
-    s, t = m.job_state, m.trivial_state
+    t = m.trivial_state
     reference = f"trivial resource: {t.whole:,.0f} B (outputs {t.outputs:,.0f} B)" if t else "—"
     return [
         Row(
-            "state bytes per job (`pulumi stack export`, compact JSON)",
+            f"state bytes per job {when} (`stack export`, compact JSON)",
             f"{s.whole:,.0f} B: inputs {s.inputs:,.0f} B, outputs {s.outputs:,.0f} B, `__provider` {s.provider:,.0f} B",
             reference,
         )
+        for when, s in m.job_states.items()
     ]
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from benchmarks import local_server, report
 from benchmarks.measurements import Measurements, TokenCount
-from benchmarks.polling import run_polling
+from benchmarks.polling import BackgroundPolling
 from benchmarks.sdk_reference import SdkReference
 from benchmarks.stacks import (
     JOB_STACK,
@@ -48,6 +48,9 @@ UP = ("up", "--yes", "--skip-preview")
 DESTROY = ("destroy", "--yes", "--skip-preview")
 REFRESH = ("refresh", "--yes", "--skip-preview")
 PREVIEW = ("preview", "--expect-no-changes")
+AFTER_UP = "after `up` (jobs Pending)"
+AFTER_REFRESH = "after `refresh` (jobs Running)"
+PREVIEWS = 2  # per repetition and stack: previews are cheap, and the noisiest of the timings
 
 
 def say(message: str) -> None:
@@ -81,25 +84,28 @@ class Bench:
     # --- one repetition -------------------------------------------------------------------------------
 
     def repetition(self, rep: int) -> None:
-        if self.wants("up", "preview", "state"):
-            self.trivial_cycle(rep)
+        trivial = self.wants("up", "preview", "state")
+        if trivial:  # deployed for the whole repetition: its previews alternate with ours
+            self.record(rep, "up.trivial", self.pulumi(self.trivial, *UP))
+            if self.wants("state") and self.m.trivial_state is None:
+                self.m.trivial_state = state_size(self.trivial, TRIVIAL_TYPE)
+        # Ours and the SDK take turns going first, so that neither always runs on a warmer or busier machine.
+        sdk_first = rep % 2 == 1
         if self.wants("up", "destroy", "calls"):
-            self.sdk_cycle(rep, "submitted")
-        if self.wants("up", "preview", "refresh", "destroy", "calls", "state"):
+            self.pair(rep, "submitted", sdk_first=sdk_first)
+        elif self.wants("preview", "refresh", "state"):
             self.jobs_cycle(rep, "submitted")
         if self.wants("up", "calls"):
-            self.sdk_cycle(rep, "running")
-            self.jobs_cycle(rep, "running")
+            self.pair(rep, "running", sdk_first=not sdk_first)
+        if trivial:
+            self.record(rep, "destroy.trivial", self.pulumi(self.trivial, *DESTROY))
         if self.wants("tokens") and not self.m.tokens:
             self.token_cycle()
 
-    def trivial_cycle(self, rep: int) -> None:
-        self.record(rep, "up.trivial", self.pulumi(self.trivial, *UP))
-        if self.wants("preview"):
-            self.record(rep, "preview.trivial", self.pulumi(self.trivial, *PREVIEW))
-        if self.wants("state") and self.m.trivial_state is None:
-            self.m.trivial_state = state_size(self.trivial, TRIVIAL_TYPE)
-        self.record(rep, "destroy.trivial", self.pulumi(self.trivial, *DESTROY))
+    def pair(self, rep: int, wait_for: str, *, sdk_first: bool) -> None:
+        cycles = [lambda: self.sdk_cycle(rep, wait_for), lambda: self.jobs_cycle(rep, wait_for)]
+        for cycle in cycles if sdk_first else reversed(cycles):
+            cycle()
 
     def sdk_cycle(self, rep: int, wait_for: str) -> None:
         deployed, seconds, requests = self.timed(lambda: self.sdk.create(self.jobs, wait_for))
@@ -116,15 +122,20 @@ class Bench:
         set_config(stack, {"bench-jobs:waitFor": wait_for})
         self.record(rep, f"up.{wait_for}.ours", self.pulumi(stack, *UP))
         if wait_for == "submitted":
-            if self.wants("preview"):
+            self.measure_state(AFTER_UP)
+            for _ in range(PREVIEWS if self.wants("preview") else 0):
                 self.record(rep, "preview.ours", self.pulumi(stack, *PREVIEW))
-            if self.wants("refresh", "calls"):
+                self.record(rep, "preview.trivial", self.pulumi(self.trivial, *PREVIEW))
+            if self.wants("refresh", "calls", "state"):
                 self.record(rep, "refresh.ours", self.pulumi(stack, *REFRESH))
-            if self.wants("state") and self.m.job_state is None:
-                self.m.job_state = state_size(stack, JOB_TYPE)
+                self.measure_state(AFTER_REFRESH)
         local_server.wait_until_settled(self.server)
         self.record(rep, "destroy.ours", self.pulumi(stack, *DESTROY))
         local_server.assert_empty(self.server, "`pulumi destroy`")
+
+    def measure_state(self, when: str) -> None:
+        if self.wants("state") and when not in self.m.job_states:
+            self.m.job_states[when] = state_size(self.jobs_stack, JOB_TYPE)
 
     def token_cycle(self) -> None:
         """`up`, `refresh` and `destroy` of the N jobs with IAM password credentials (once per run): the
@@ -222,9 +233,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_all(workdir: Path, jobs: int, repeat: int, selected: set[str], poll_seconds: float) -> Measurements:
-    needs_stacks = bool(selected - {"polling"})
+    polling: BackgroundPolling | None = None
+    if "polling" in selected:
+        say(f"polling: one job, completed after {poll_seconds:g} s, in the background")
+        polling = BackgroundPolling(workdir, poll_seconds)
+        polling.start()
     measurements = Measurements(jobs)
-    if needs_stacks:
+    if selected - {"polling"}:
         bench = Bench(workdir, jobs, selected)
         measurements = bench.m
         try:
@@ -238,10 +253,10 @@ def run_all(workdir: Path, jobs: int, repeat: int, selected: set[str], poll_seco
                     break
         finally:
             bench.close()
-    if "polling" in selected:
-        say(f"polling: one job, completed after {poll_seconds:g} s")
+    if polling is not None:
+        say("polling: waiting for the job to complete")
         try:
-            measurements.polling = run_polling(workdir, poll_seconds)
+            measurements.polling = polling.result()
         except Exception as exc:
             measurements.errors.append(f"polling: {type(exc).__name__}: {exc}")
             say(f"  FAILED: {exc}")

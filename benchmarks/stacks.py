@@ -169,10 +169,11 @@ def measure(
 @dataclass
 class ProviderProcesses:
     """Counts the dynamic-provider processes (``python -m pulumi.dynamic``) working in a project directory,
-    by looking at ``/proc`` every 0.1 s while a command runs. A provider process lives as long as the
-    command, so it cannot be missed."""
+    by looking at ``/proc`` every ``every`` seconds while a command runs. A provider process lives as long
+    as the command, so it cannot be missed."""
 
     directory: Path
+    every: float = 0.1
     seen: set[int] = field(default_factory=set)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
@@ -195,7 +196,7 @@ class ProviderProcesses:
         target = str(self.directory.resolve())
         while not self._stop.is_set():
             self.seen.update(pid for pid in _dynamic_providers() if _cwd(pid) == target)
-            self._stop.wait(0.1)
+            self._stop.wait(self.every)
 
 
 def _dynamic_providers() -> Iterator[int]:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.run import PREVIEWS
 from tests.support.pulumi_cli import REPO_ROOT, require_pulumi_cli
 
 pytestmark = pytest.mark.pulumi_cli
@@ -36,7 +37,8 @@ def test_the_harness_measures_preview_and_state(tmp_path: Path):
     assert set(rows) == {
         f"no-op `pulumi preview`, {JOBS} jobs",
         "ModelArts calls made by that preview",
-        "state bytes per job (`pulumi stack export`, compact JSON)",
+        "state bytes per job after `up` (jobs Pending) (`stack export`, compact JSON)",
+        "state bytes per job after `refresh` (jobs Running) (`stack export`, compact JSON)",
     }, run.stdout
     assert "- cores: " in run.stdout and "- pulumi CLI: v" in run.stdout
 
@@ -46,10 +48,14 @@ def test_the_harness_measures_preview_and_state(tmp_path: Path):
     samples = measured["samples"]
     up, destroy = samples["up.submitted.ours"][0], samples["destroy.ours"][0]
     assert up["requests"][CREATE_JOB] == JOBS and destroy["requests"][DELETE_JOB] == JOBS
-    for key in ("up.submitted.ours", "preview.ours", "destroy.ours", "up.trivial", "preview.trivial"):
-        assert len(samples[key]) == 1 and samples[key][0]["seconds"] > 0, key
+    expected = {"up.submitted.ours": 1, "refresh.ours": 1, "destroy.ours": 1, "up.trivial": 1, "destroy.trivial": 1}
+    expected |= {"preview.ours": PREVIEWS, "preview.trivial": PREVIEWS}
+    assert {key: len(found) for key, found in samples.items()} == expected
+    assert all(sample["seconds"] > 0 for found in samples.values() for sample in found)
     assert sum(samples["preview.trivial"][0]["requests"].values()) == 0  # the trivial stack calls nobody
-    state = measured["job_state"]
-    assert state["resources"] == JOBS
-    assert 0 < state["provider"] < state["outputs"] < state["whole"]
+    states = measured["job_states"]
+    assert len(states) == 2
+    for state in states.values():
+        assert state["resources"] == JOBS
+        assert 0 < state["provider"] < state["outputs"] < state["whole"]
     assert measured["trivial_state"]["whole"] > 0
