@@ -113,6 +113,7 @@ class BackgroundPolling:
         self.workdir = workdir
         self.hold = hold
         self.submitted = threading.Event()
+        self.cancelled = threading.Event()
         self._result: PollingResult | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="polling", daemon=True)
@@ -120,6 +121,11 @@ class BackgroundPolling:
     def start(self, timeout: float = 300.0) -> None:
         self._thread.start()
         self.submitted.wait(timeout)
+
+    def cancel(self) -> None:
+        """Stop early (the run was interrupted): kill its `pulumi up`, let it stop its server."""
+        self.cancelled.set()
+        self._thread.join(30)
 
     def result(self) -> PollingResult:
         self._thread.join()
@@ -130,27 +136,39 @@ class BackgroundPolling:
 
     def _run(self) -> None:
         try:
-            self._result = run_polling(self.workdir, self.hold, submitted=self.submitted)
+            self._result = run_polling(self.workdir, self.hold, submitted=self.submitted, cancelled=self.cancelled)
         except BaseException as exc:  # handed to result()
             self._error = exc
         finally:
             self.submitted.set()
 
 
-def run_polling(workdir: Path, hold: float, *, submitted: threading.Event | None = None) -> PollingResult:
+def run_polling(
+    workdir: Path,
+    hold: float,
+    *,
+    submitted: threading.Event | None = None,
+    cancelled: threading.Event | None = None,
+) -> PollingResult:
     """Deploy the one watched job on a fresh server, force it Completed ``hold`` s after its create."""
     server = local_server.start(workdir / "polling-server")
     try:
         config = {**location_config(server), **password_credentials(server), "bench-polling:jobName": JOB_NAME}
         project = make_stack(workdir / "polling-stack", "bench-polling", POLLING_STACK, config)
-        return _measure(project.directory, project.env, server, hold, submitted or threading.Event())
+        events = (submitted or threading.Event(), cancelled or threading.Event())
+        return _measure(project.directory, project.env, server, hold, *events)
     finally:
         server.stop()
         shutil.rmtree(workdir / "polling-server", ignore_errors=True)
 
 
 def _measure(
-    directory: Path, env: dict[str, str], server: LocalModelArts, hold: float, submitted: threading.Event
+    directory: Path,
+    env: dict[str, str],
+    server: LocalModelArts,
+    hold: float,
+    submitted: threading.Event,
+    cancelled: threading.Event,
 ) -> PollingResult:
     command = [str(PULUMI), "up", "--yes", "--skip-preview", "--non-interactive", "--color", "never"]
     command += ["--stack", "bench"]
@@ -170,7 +188,8 @@ def _measure(
             start_new_session=True,
         )
         timer: threading.Timer | None = None
-        watchdog = threading.Timer(hold + 300, kill_session, (proc.pid,))  # a hung `up` must not hang the run
+        # A hung `up` must not hang the run, nor one that the run was interrupted in.
+        watchdog = threading.Thread(target=_kill_when, args=(cancelled, hold + 300, proc), daemon=True)
         watchdog.start()
         try:
             assert proc.stdout is not None
@@ -183,7 +202,7 @@ def _measure(
                     submitted.set()
             proc.wait()
         finally:
-            watchdog.cancel()
+            cancelled.set()  # ends the watchdog
             if timer is not None:
                 timer.cancel()
             if proc.poll() is None:
@@ -193,6 +212,12 @@ def _measure(
         raise RuntimeError(f"the polling stack failed (exit {proc.returncode}):\n{''.join(output)[-4000:]}")
     requests = local_server.requests_seen(server) - before
     return _analyse(sampler, forced["job"], hold, requests, processes.count, seconds)
+
+
+def _kill_when(cancelled: threading.Event, timeout: float, proc: subprocess.Popen[str]) -> None:
+    cancelled.wait(timeout)
+    if proc.poll() is None:
+        kill_session(proc.pid)
 
 
 def _force_completed(server: LocalModelArts, job_id: str, into: dict[str, Any]) -> None:

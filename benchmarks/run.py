@@ -31,6 +31,7 @@ from benchmarks.stacks import (
     TRIVIAL_STACK,
     Measured,
     aksk_credentials,
+    kill_leftovers,
     location_config,
     make_stack,
     measure,
@@ -210,7 +211,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"missing in .tools/bin: {', '.join(missing)}; run `make setup` first", file=sys.stderr)
         return 2
 
-    args.only_selected = sorted(selected)
     machine = report.machine()
     say(f"benchmark: {args.jobs} jobs, {args.repeat} repetition(s), scenarios {', '.join(sorted(selected))}")
     workdir = Path(tempfile.mkdtemp(prefix="modelarts-bench-"))
@@ -219,14 +219,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         measurements = run_all(workdir, args.jobs, args.repeat, selected, args.poll_seconds)
     finally:
+        if killed := kill_leftovers(workdir):
+            say(f"(stopped {len(killed)} process(es) left running under {workdir})")
         if args.keep:
             say(f"(kept {workdir})")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     machine["load average at the end"] = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    print_report(machine, measurements, args, time.monotonic() - started)
+    print_report(machine, measurements, args, selected, time.monotonic() - started)
     if args.json:
-        payload = {"machine": machine, "args": vars(args) | {"json": str(args.json)}}
+        payload = {"machine": machine, "args": vars(args) | {"json": str(args.json), "only": sorted(selected)}}
         payload["measurements"] = measurements.to_json()
         args.json.write_text(json.dumps(payload, indent=1, default=str) + "\n", encoding="utf-8")
     return 1 if measurements.errors else 0
@@ -239,38 +241,50 @@ def run_all(workdir: Path, jobs: int, repeat: int, selected: set[str], poll_seco
         polling = BackgroundPolling(workdir, poll_seconds)
         polling.start()
     measurements = Measurements(jobs)
-    if selected - {"polling"}:
-        bench = Bench(workdir, jobs, selected)
-        measurements = bench.m
-        try:
-            for rep in range(1, repeat + 1):
-                say(f"repetition {rep}/{repeat}")
-                try:
-                    bench.repetition(rep)
-                except Exception as exc:  # report what was measured, and what failed
-                    measurements.errors.append(f"repetition {rep}: {type(exc).__name__}: {exc}")
-                    say(f"  FAILED: {exc}")
-                    break
-        finally:
-            bench.close()
-    if polling is not None:
-        say("polling: waiting for the job to complete")
-        try:
-            measurements.polling = polling.result()
-        except Exception as exc:
-            measurements.errors.append(f"polling: {type(exc).__name__}: {exc}")
-            say(f"  FAILED: {exc}")
+    try:
+        if selected - {"polling"}:
+            measurements = run_repetitions(workdir, jobs, repeat, selected)
+        if polling is not None:
+            say("polling: waiting for the job to complete")
+            try:
+                measurements.polling = polling.result()
+            except Exception as exc:
+                measurements.errors.append(f"polling: {type(exc).__name__}: {exc}")
+                say(f"  FAILED: {exc}")
+    except BaseException:  # Ctrl-C: leave no `pulumi up` or server behind
+        if polling is not None:
+            polling.cancel()
+        raise
     return measurements
 
 
-def print_report(machine: dict[str, str], m: Measurements, args: argparse.Namespace, seconds: float) -> None:
+def run_repetitions(workdir: Path, jobs: int, repeat: int, selected: set[str]) -> Measurements:
+    bench = Bench(workdir, jobs, selected)
+    measurements = bench.m
+    try:
+        for rep in range(1, repeat + 1):
+            say(f"repetition {rep}/{repeat}")
+            try:
+                bench.repetition(rep)
+            except Exception as exc:  # report what was measured, and what failed
+                measurements.errors.append(f"repetition {rep}: {type(exc).__name__}: {exc}")
+                say(f"  FAILED: {exc}")
+                break
+    finally:
+        bench.close()
+    return measurements
+
+
+def print_report(
+    machine: dict[str, str], m: Measurements, args: argparse.Namespace, selected: set[str], seconds: float
+) -> None:
     print()
     print(f"## Benchmark: {args.jobs} jobs, {args.repeat} repetition(s), {seconds:.0f} s in all")
     print()
     for key, value in machine.items():
         print(f"- {key}: {value}")
     print()
-    print(report.render(report.build_rows(m, set(args.only_selected))))
+    print(report.render(report.build_rows(m, selected)))
     if m.errors:
         print()
         print("ERRORS (the rows above miss what these steps would have measured):")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -197,6 +198,21 @@ class ProviderProcesses:
         while not self._stop.is_set():
             self.seen.update(pid for pid in _dynamic_providers() if _cwd(pid) == target)
             self._stop.wait(self.every)
+
+
+def kill_leftovers(workdir: Path) -> list[int]:
+    """SIGKILL every process still working under ``workdir`` (a `pulumi` command and its plugins, after a
+    Ctrl-C interrupted the harness while it waited for them); their IDs."""
+    root = str(workdir.resolve())
+    found = [
+        int(entry.name)
+        for entry in Path("/proc").iterdir()
+        if entry.name.isdigit() and int(entry.name) != os.getpid() and _cwd(int(entry.name)).startswith(root)
+    ]
+    for pid in found:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+    return found
 
 
 def _dynamic_providers() -> Iterator[int]:
