@@ -88,5 +88,5 @@ BENCH_ARGS ?=
 bench: setup
 	@cd $(ROOT) && $(VENV_BIN)/python -m benchmarks.run $(BENCH_ARGS)
 	@# HOOK: benchmarks/local_modelarts.py, the load generator for the local ModelArts, is written separately.
-	@cd $(ROOT) && if [ -f benchmarks/local_modelarts.py ]; then $(VENV_BIN)/python -m benchmarks.local_modelarts; \
+	@cd $(ROOT) && if [ -f benchmarks/local_modelarts.py ]; then $(VENV_BIN)/python benchmarks/local_modelarts.py; \
 	else echo "make bench: benchmarks/local_modelarts.py is not there yet; the local ModelArts load test was skipped"; fi
