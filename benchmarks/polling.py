@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import local_server
+from benchmarks.periodic import Periodic
 from benchmarks.stacks import POLLING_STACK, ProviderProcesses, location_config, make_stack, password_credentials
 from tests.support.pulumi_cli import PULUMI, kill_session
 from tests.support.server import LocalModelArts
@@ -44,30 +45,13 @@ FIRST_MINUTE = 60.0
 
 @dataclass
 class CounterSampler:
-    """Reads the server's request counters every ``SAMPLE_SECONDS`` in a thread: [(epoch seconds, counts)]."""
+    """The server's request counters, read by ``take()`` (every ``SAMPLE_SECONDS``, with ``Periodic``):
+    [(epoch seconds, counts)]."""
 
     server: LocalModelArts
     samples: list[tuple[float, Counter[str]]] = field(default_factory=list)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
 
-    def __enter__(self) -> CounterSampler:
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-        self._take()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._take()
-            self._stop.wait(SAMPLE_SECONDS)
-
-    def _take(self) -> None:
+    def take(self) -> None:
         before = time.time()
         counts = local_server.requests_seen(self.server)
         self.samples.append(((before + time.time()) / 2, counts))
@@ -176,7 +160,8 @@ def _measure(
     output: list[str] = []
     before = local_server.requests_seen(server)
     started = time.monotonic()
-    with CounterSampler(server) as sampler, ProviderProcesses(directory, every=1.0) as processes:
+    sampler, processes = CounterSampler(server), ProviderProcesses(directory)
+    with Periodic(SAMPLE_SECONDS, sampler.take), Periodic(1.0, processes.look):
         proc = subprocess.Popen(
             command,
             cwd=directory,

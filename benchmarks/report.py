@@ -88,28 +88,31 @@ def build_rows(m: Measurements, selected: set[str]) -> list[Row]:
     return rows
 
 
+def versus(m: Measurements, what: str, ours: str, reference: str, described: str, limit: float, of: str) -> Row:
+    """Ours against a reference measured in the same repetitions; met when the paired ratio is within ``limit``."""
+    ratio = m.paired_ratio(ours, reference)
+    return Row(
+        what,
+        seconds_cell(m, ours),
+        f"{described}: {seconds_cell(m, reference)}",
+        f"{ratio:.2f}x",
+        f"≤ {limit}x {of}",
+        ratio <= limit,
+    )
+
+
 def up_rows(m: Measurements) -> list[Row]:
-    n = m.jobs
     rows: list[Row] = []
-    for wait_for in ("submitted", "running"):
+    for wait_for, until in (("submitted", "out of Creating"), ("running", "Running")):
         ours, sdk = f"up.{wait_for}.ours", f"up.{wait_for}.sdk"
-        until = "out of Creating" if wait_for == "submitted" else "Running"
         if m.has(ours) and m.has(sdk):
-            ratio = m.paired_ratio(ours, sdk)
-            rows.append(
-                Row(
-                    f"`pulumi up`, {n} jobs, `wait_for={wait_for}`",
-                    seconds_cell(m, ours),
-                    f"SDK, 4 threads, create + wait until {until}: {seconds_cell(m, sdk)}",
-                    f"{ratio:.2f}x",
-                    f"≤ {UP_MAX_RATIO}x SDK",
-                    ratio <= UP_MAX_RATIO,
-                )
-            )
+            what = f"`pulumi up`, {m.jobs} jobs, `wait_for={wait_for}`"
+            described = f"SDK, 4 threads, create + wait until {until}"
+            rows.append(versus(m, what, ours, sdk, described, UP_MAX_RATIO, "SDK"))
     if m.has("up.trivial") and m.has("up.submitted.ours"):
         rows.append(
             Row(
-                f"`pulumi up`, {n} trivial dynamic resources (the floor)",
+                f"`pulumi up`, {m.jobs} trivial dynamic resources (the floor)",
                 seconds_cell(m, "up.trivial"),
                 "ours with `wait_for=submitted` / this:",
                 f"{m.paired_ratio('up.submitted.ours', 'up.trivial'):.2f}x",
@@ -119,32 +122,22 @@ def up_rows(m: Measurements) -> list[Row]:
 
 
 def preview_rows(m: Measurements) -> list[Row]:
-    n = m.jobs
-    rows: list[Row] = []
-    if m.has("preview.ours") and m.has("preview.trivial"):
-        ratio = m.paired_ratio("preview.ours", "preview.trivial")
-        rows.append(
-            Row(
-                f"no-op `pulumi preview`, {n} jobs",
-                seconds_cell(m, "preview.ours"),
-                f"{n} trivial dynamic resources: {seconds_cell(m, 'preview.trivial')}",
-                f"{ratio:.2f}x",
-                f"≤ {PREVIEW_MAX_RATIO}x trivial",
-                ratio <= PREVIEW_MAX_RATIO,
-            )
-        )
-        calls = m.total_per_sample("preview.ours")
-        trivial_calls = _modelarts_total(m.total_per_sample("preview.trivial"))
-        rows.append(
-            Row(
-                "ModelArts calls made by that preview",
-                breakdown(calls),
-                f"trivial stack: {_num(trivial_calls)}",
-                target=f"{PREVIEW_MAX_CALLS}",
-                met=_modelarts_total(calls) <= PREVIEW_MAX_CALLS,
-            )
-        )
-    return rows
+    if not (m.has("preview.ours") and m.has("preview.trivial")):
+        return []
+    what = f"no-op `pulumi preview`, {m.jobs} jobs"
+    described = f"{m.jobs} trivial dynamic resources"
+    calls = m.total_per_sample("preview.ours")
+    trivial_calls = _modelarts_total(m.total_per_sample("preview.trivial"))
+    return [
+        versus(m, what, "preview.ours", "preview.trivial", described, PREVIEW_MAX_RATIO, "trivial"),
+        Row(
+            "ModelArts calls made by that preview",
+            breakdown(calls),
+            f"trivial stack: {_num(trivial_calls)}",
+            target=f"{PREVIEW_MAX_CALLS}",
+            met=_modelarts_total(calls) <= PREVIEW_MAX_CALLS,
+        ),
+    ]
 
 
 def refresh_rows(m: Measurements) -> list[Row]:
@@ -154,21 +147,11 @@ def refresh_rows(m: Measurements) -> list[Row]:
 
 
 def destroy_rows(m: Measurements) -> list[Row]:
-    n = m.jobs
-    rows: list[Row] = []
-    if m.has("destroy.ours") and m.has("destroy.sdk"):
-        ratio = m.paired_ratio("destroy.ours", "destroy.sdk")
-        rows.append(
-            Row(
-                f"`pulumi destroy`, {n} Running jobs",
-                seconds_cell(m, "destroy.ours"),
-                f"SDK, 4 threads, terminate + delete + wait until gone: {seconds_cell(m, 'destroy.sdk')}",
-                f"{ratio:.2f}x",
-                f"≤ {DESTROY_MAX_RATIO}x SDK",
-                ratio <= DESTROY_MAX_RATIO,
-            )
-        )
-    return rows
+    if not (m.has("destroy.ours") and m.has("destroy.sdk")):
+        return []
+    what = f"`pulumi destroy`, {m.jobs} Running jobs"
+    described = "SDK, 4 threads, terminate + delete + wait until gone"
+    return [versus(m, what, "destroy.ours", "destroy.sdk", described, DESTROY_MAX_RATIO, "SDK")]
 
 
 def call_rows(m: Measurements) -> list[Row]:

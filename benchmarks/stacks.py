@@ -13,22 +13,25 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks.local_server import requests_seen
+from benchmarks.periodic import Periodic
+from tests.engine.stack import server_settings
 from tests.support.pulumi_cli import CommandResult, PulumiProject
 from tests.support.server import LocalModelArts
 
-JOB_STACK = """
+AKSK_KEYS = frozenset({"modelarts:accessKey", "modelarts:secretKey"})
+
+# The algorithm both ModelArts stacks share; the jobs below use its parameter, input and output.
+_ALGORITHM = """
 import pulumi
 import modelarts_pulumi as modelarts
 
 config = pulumi.Config()
-count = config.require_int("jobs")
 algorithm = modelarts.Algorithm(
     "algo",
     code_dir="/bench-bucket/code/",
@@ -39,7 +42,12 @@ algorithm = modelarts.Algorithm(
     inputs=[{"name": "data_url"}],
     outputs=[{"name": "train_url"}],
 )
-for i in range(count):
+"""
+
+JOB_STACK = (
+    _ALGORITHM
+    + """
+for i in range(config.require_int("jobs")):
     modelarts.TrainingJob(
         f"job-{i:03d}",
         algorithm_id=algorithm.algorithm_id,
@@ -51,6 +59,7 @@ for i in range(count):
         wait_for=config.require("waitFor"),
     )
 """
+)
 
 TRIVIAL_STACK = """
 import uuid
@@ -73,42 +82,31 @@ for i in range(pulumi.Config().require_int("jobs")):
     Trivial(f"thing-{i:03d}", i)
 """
 
-POLLING_STACK = """
-import pulumi
-import modelarts_pulumi as modelarts
-
-config = pulumi.Config()
-algorithm = modelarts.Algorithm(
-    "algo",
-    code_dir="/bench-bucket/code/",
-    boot_file="/bench-bucket/code/train.py",
-    engine_name="PyTorch",
-    engine_version="pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64",
-)
+POLLING_STACK = (
+    _ALGORITHM
+    + """
 modelarts.TrainingJob(
     "watched",
     name=config.require("jobName"),
     algorithm_id=algorithm.algorithm_id,
+    inputs={"data_url": "/bench-bucket/data/"},
+    outputs={"train_url": "/bench-bucket/outputs/watched/"},
     flavor_id="modelarts.vm.cpu.8u",
     wait_for="completed",
     wait_timeout=3600,
 )
 """
+)
 
 
 def location_config(server: LocalModelArts) -> dict[str, str]:
     """Where the local ModelArts is (both endpoints are the one server)."""
-    return {
-        "modelarts:region": server.region,
-        "modelarts:projectId": server.project_id,
-        "modelarts:modelartsEndpoint": server.url,
-        "modelarts:iamEndpoint": server.url,
-    }
+    return {k: v for k, v in server_settings(server).items() if k not in AKSK_KEYS}
 
 
 def aksk_credentials(server: LocalModelArts) -> dict[str, str]:
     """AK/SK: every request is signed, no token is needed."""
-    return {"modelarts:accessKey": server.access_key, "modelarts:secretKey": server.secret_key}
+    return {k: v for k, v in server_settings(server).items() if k in AKSK_KEYS}
 
 
 def password_credentials(server: LocalModelArts) -> dict[str, str]:
@@ -120,7 +118,7 @@ def password_credentials(server: LocalModelArts) -> dict[str, str]:
     }
 
 
-SECRET_KEYS = frozenset({"modelarts:accessKey", "modelarts:secretKey", "modelarts:password"})
+SECRET_KEYS = AKSK_KEYS | {"modelarts:password"}
 
 
 def make_stack(directory: Path, name: str, program: str, config: dict[str, str]) -> PulumiProject:
@@ -155,49 +153,32 @@ def measure(
     project: PulumiProject, server: LocalModelArts, *args: str, count_processes: bool = False, timeout: float = 900
 ) -> Measured:
     """Run ``pulumi ARGS`` (must succeed) and take the server's request counters before and after."""
+    processes = ProviderProcesses(project.directory)
     before = requests_seen(server)
-    if count_processes:
-        with ProviderProcesses(project.directory) as processes:
-            result = project.run(*args, timeout=timeout)
-        found = processes.count
-    else:
+    with Periodic(0.1, processes.look) if count_processes else contextlib.nullcontext():
         result = project.run(*args, timeout=timeout)
-        found = 0
     after = requests_seen(server)
-    return Measured(result, after - before, found)
+    return Measured(result, after - before, processes.count)
 
 
 @dataclass
 class ProviderProcesses:
-    """Counts the dynamic-provider processes (``python -m pulumi.dynamic``) working in a project directory,
-    by looking at ``/proc`` every ``every`` seconds while a command runs. A provider process lives as long
-    as the command, so it cannot be missed."""
+    """The dynamic-provider processes (``python -m pulumi.dynamic``) seen working in a project directory.
+
+    ``look()`` looks in ``/proc``; called every 0.1 s while a command runs (``Periodic``), it cannot miss one:
+    a provider process lives as long as the command.
+    """
 
     directory: Path
-    every: float = 0.1
     seen: set[int] = field(default_factory=set)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
 
     @property
     def count(self) -> int:
         return len(self.seen)
 
-    def __enter__(self) -> ProviderProcesses:
-        self._thread = threading.Thread(target=self._watch, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-
-    def _watch(self) -> None:
+    def look(self) -> None:
         target = str(self.directory.resolve())
-        while not self._stop.is_set():
-            self.seen.update(pid for pid in _dynamic_providers() if _cwd(pid) == target)
-            self._stop.wait(self.every)
+        self.seen.update(pid for pid in _dynamic_providers() if _cwd(pid) == target)
 
 
 def kill_leftovers(workdir: Path) -> list[int]:
