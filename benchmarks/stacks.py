@@ -20,7 +20,6 @@ from pathlib import Path
 
 from benchmarks.local_server import requests_seen
 from benchmarks.periodic import Periodic
-from tests.engine.stack import server_settings
 from tests.support.pulumi_cli import CommandResult, PulumiProject
 from tests.support.server import LocalModelArts
 
@@ -101,12 +100,12 @@ modelarts.TrainingJob(
 
 def location_config(server: LocalModelArts) -> dict[str, str]:
     """Where the local ModelArts is (both endpoints are the one server)."""
-    return {k: v for k, v in server_settings(server).items() if k not in AKSK_KEYS}
+    return {k: v for k, v in server.stack_config().items() if k not in AKSK_KEYS}
 
 
 def aksk_credentials(server: LocalModelArts) -> dict[str, str]:
     """AK/SK: every request is signed, no token is needed."""
-    return {k: v for k, v in server_settings(server).items() if k in AKSK_KEYS}
+    return {k: v for k, v in server.stack_config().items() if k in AKSK_KEYS}
 
 
 def password_credentials(server: LocalModelArts) -> dict[str, str]:
