@@ -18,9 +18,16 @@ import pytest
 from tests.support.server import LocalModelArts
 
 DATA = Path(__file__).parent / "data"
+# The recorded jobs carry the times at which they were written: phases and deletions that last "forever" keep
+# the running job running and the deleted one listed however long ago that was.
 CONFIG = {
-    "simulated": {"creating_seconds": 0.2, "pending_seconds": 0.2, "running_seconds": 3600, "terminating_seconds": 0.5},
-    "delete_linger_seconds": 3600,
+    "simulated": {
+        "creating_seconds": 0.2,
+        "pending_seconds": 0.2,
+        "running_seconds": 10**9,
+        "terminating_seconds": 0.5,
+    },
+    "delete_linger_seconds": 10**9,
 }
 
 
