@@ -23,11 +23,12 @@ from starlette.types import Receive, Scope, Send
 from . import admin, errors
 from .backend import Backend
 from .clock import now_ms
-from .faults import FaultAnswers, FaultMiddleware, JobOutcomeRule, capture_connection
+from .faults import FaultMiddleware, JobOutcomeRule, capture_connection
 from .iam.routes import SERVICE as IAM
 from .ids import new_obs_request_id
 from .middleware import RequestIdMiddleware, api_error_handler, http_exception_handler, unexpected_error_handler
 from .obs import errors as obs_errors
+from .obs.addressing import fault_target
 from .obs.routes import PRESIGNED_SERVICE as OBS_PRESIGNED
 from .obs.routes import SERVICE as OBS
 from .service import Service
@@ -60,30 +61,33 @@ def create_app(backend: Backend) -> Starlette:
 
     outcomes = Middleware(JobOutcomeMiddleware, injector=backend.faults, force_outcome=force_outcome)
     request_ids = Middleware(RequestIdMiddleware, header=errors.REQUEST_ID_HEADER)
-    return _assemble(backend, MAIN_PORT_SERVICES, request_ids, modelarts_errors.FAULT_ANSWERS, [outcomes])
+    faults = Middleware(FaultMiddleware, injector=backend.faults, answers=modelarts_errors.FAULT_ANSWERS)
+    return _assemble(backend, MAIN_PORT_SERVICES, [request_ids, faults, outcomes])
 
 
 def create_obs_app(backend: Backend) -> Starlette:
-    """The OBS port's app over the same backend."""
-    request_ids = Middleware(RequestIdMiddleware, header=obs_errors.REQUEST_ID_HEADER, make_id=new_obs_request_id)
-    return _assemble(backend, (OBS,), request_ids, obs_errors.FAULT_ANSWERS, [])
+    """The OBS port's app over the same backend: OBS's headers on every answer, OBS's words for faults."""
+    request_ids = Middleware(
+        RequestIdMiddleware,
+        header=obs_errors.REQUEST_ID_HEADER,
+        make_id=new_obs_request_id,
+        also=obs_errors.answer_headers,
+    )
+    faults = Middleware(
+        FaultMiddleware,
+        injector=backend.faults,
+        answers=obs_errors.FAULT_ANSWERS,
+        port="obs",
+        target=fault_target(backend.obs.domain),
+    )
+    return _assemble(backend, (OBS,), [request_ids, faults])
 
 
-def _assemble(
-    backend: Backend,
-    services: Sequence[Service],
-    request_ids: Middleware,
-    fault_answers: FaultAnswers,
-    own_middleware: Sequence[Middleware],
-) -> Starlette:
-    middleware = [
-        request_ids,
-        Middleware(FaultMiddleware, injector=backend.faults, answers=fault_answers),
-        *own_middleware,
-    ]
+def _assemble(backend: Backend, services: Sequence[Service], middleware: Sequence[Middleware]) -> Starlette:
+    """An app over the services' routes; ``middleware`` outermost first: request ids, faults, the port's own."""
     app = _App(
         routes=[route for service in services for route in service.routes],
-        middleware=middleware,
+        middleware=list(middleware),
         exception_handlers={
             errors.ApiError: api_error_handler,
             HTTPException: http_exception_handler,

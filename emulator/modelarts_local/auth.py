@@ -1,4 +1,5 @@
-"""Request authentication: ``X-Auth-Token`` or AK/SK ``SDK-HMAC-SHA256`` signatures.
+"""Request authentication: ``X-Auth-Token`` or AK/SK ``SDK-HMAC-SHA256`` signatures (configured keys, or temporary
+ones from IAM with their ``X-Security-Token``).
 
 The signature is checked by rebuilding the canonical request from exactly what arrived (the raw path
 and raw query string of the ASGI scope, the received headers, the exact body bytes), following the
@@ -22,7 +23,7 @@ from urllib.parse import parse_qsl, quote, unquote
 
 from . import errors
 from .config import ServerConfig
-from .identity import Directory, Principal, TokenStore
+from .identity import AccessKeys, Principal, SigningKey, TokenStore
 
 ALGORITHM = "SDK-HMAC-SHA256"
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
@@ -155,14 +156,20 @@ class AccessKeyLockout:
         self._lock = threading.Lock()
 
     def check(self, access_key: str, now: float) -> None:
+        if self.locked(access_key, now):
+            raise errors.AccessKeyLocked()
+
+    def locked(self, access_key: str, now: float) -> bool:
+        """Whether the AK is refused now (each service words that its own way)."""
         with self._lock:
             until = self._locked_until.get(access_key)
             if until is None:
-                return
+                return False
             if now < until:
-                raise errors.AccessKeyLocked()
+                return True
             del self._locked_until[access_key]  # the lock expired: a fresh start
             self._failures.pop(access_key, None)
+            return False
 
     def failed(self, access_key: str, now: float) -> None:
         if self._lock_seconds <= 0:
@@ -181,9 +188,9 @@ class AccessKeyLockout:
 class Authenticator:
     """Turns request credentials into a Caller, or raises the documented error."""
 
-    def __init__(self, config: ServerConfig, directory: Directory, tokens: TokenStore) -> None:
+    def __init__(self, config: ServerConfig, keys: AccessKeys, tokens: TokenStore) -> None:
         self._config = config
-        self._directory = directory
+        self._keys = keys
         self._tokens = tokens
         self._lockout = AccessKeyLockout(config.aksk_lock_failures, config.aksk_lock_seconds)
 
@@ -217,31 +224,20 @@ class Authenticator:
 
     def _by_signature(self, request: RawRequest, authorization: str, now: float) -> Caller:
         parsed = parse_authorization(authorization)
-        found = self._directory.find_access_key(parsed.access_key)
-        if found is None:
+        key = self._keys.find(parsed.access_key)
+        if key is None:
             raise errors.AccessKeyNotFound(parsed.access_key)
-        account, user, key = found
         self._lockout.check(key.access_key, now)
         try:
-            self._verify_signature(request, parsed, key.secret_key, key.security_token, now)
+            self._verify_signature(request, parsed, key, now)
         except errors.AuthenticationFailed:
             self._lockout.failed(key.access_key, now)
             raise
         self._lockout.succeeded(key.access_key)
         # AK/SK is not bound to a project: the project comes from X-Project-Id or the URL.
-        principal = Principal(
-            user_id=user.id, user_name=user.name, domain_id=account.domain_id, domain_name=account.domain_name
-        )
-        return Caller(principal=principal, method="aksk", access_key=key.access_key)
+        return Caller(principal=key.principal, method="aksk", access_key=key.access_key)
 
-    def _verify_signature(
-        self,
-        request: RawRequest,
-        parsed: SignedAuthorization,
-        secret_key: str,
-        security_token: str | None,
-        now: float,
-    ) -> None:
+    def _verify_signature(self, request: RawRequest, parsed: SignedAuthorization, key: SigningKey, now: float) -> None:
         sdk_date = request.headers.get("x-sdk-date", "").strip()
         try:
             signed_at = datetime.strptime(sdk_date, _DATE_FORMAT).replace(tzinfo=UTC).timestamp()
@@ -250,10 +246,12 @@ class Authenticator:
         skew = self._config.signature_skew_seconds
         if abs(now - signed_at) > skew:
             raise errors.SignatureMismatch(f"X-Sdk-Date {sdk_date} is more than {skew:g}s away from the server time")
-        expected = sign(secret_key, string_to_sign(canonical_request(request, parsed.signed_headers), sdk_date))
+        expected = sign(key.secret_key, string_to_sign(canonical_request(request, parsed.signed_headers), sdk_date))
         if not hmac.compare_digest(expected, parsed.signature.lower()):
             raise errors.SignatureMismatch("the signature does not match")
-        if security_token is not None:
+        if key.security_token is not None:
             sent = request.headers.get("x-security-token", "")
-            if not hmac.compare_digest(sent.encode(), security_token.encode()):
+            if not hmac.compare_digest(sent.encode(), key.security_token.encode()):
                 raise errors.SecurityTokenMismatch()
+            if key.expires_at is not None and now >= key.expires_at:
+                raise errors.SecurityTokenMismatch()  # temporary credentials from IAM that have expired

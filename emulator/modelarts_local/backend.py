@@ -11,9 +11,11 @@ from pathlib import Path
 from .auth import Authenticator
 from .config import ServerConfig
 from .faults import FaultInjector
+from .iam import PREFIXES as IAM_PREFIXES
 from .iam.service import IamService
-from .identity import Directory, TokenStore
+from .identity import AccessKeys, Directory, TemporaryKeyStore, TokenStore
 from .obs.paths import ObsMapper
+from .obs.service import ObsService
 from .obs.signing import UrlSigner
 from .store import Store
 from .training.algorithms import AlgorithmService
@@ -45,6 +47,7 @@ class Backend:
     catalog: Catalog
     mapper: ObsMapper
     signer: UrlSigner
+    obs: ObsService
     algorithms: AlgorithmService
     jobs: TrainingJobService
     job_outputs: JobOutputs
@@ -57,6 +60,8 @@ class Backend:
         store = Store(config.db_path)
         directory = Directory(config.accounts)
         tokens = TokenStore(store)
+        temporary_keys = TemporaryKeyStore(store)
+        keys = AccessKeys(directory, temporary_keys)
         catalog = Catalog(config.flavors, config.engines, config.pools)
         mapper = ObsMapper(config.buckets, config.obs_root)
         signer = _url_signer(config)
@@ -77,12 +82,13 @@ class Backend:
             store=store,
             directory=directory,
             tokens=tokens,
-            iam=IamService(config, tokens, directory),
-            auth=Authenticator(config, directory, tokens),
-            faults=FaultInjector(config.faults),
+            iam=IamService(config, tokens, directory, temporary_keys),
+            auth=Authenticator(config, keys, tokens),
+            faults=FaultInjector(config.faults, iam_prefixes=IAM_PREFIXES),
             catalog=catalog,
             mapper=mapper,
             signer=signer,
+            obs=ObsService(config, store, keys, mapper),
             algorithms=algorithms,
             jobs=jobs,
             job_outputs=JobOutputs(config, jobs, job_store, machine, mapper, signer),

@@ -17,11 +17,14 @@ Top-level keys (all optional):
 - ``local``: ``{creating_seconds, pending_seconds, python, terminate_grace_seconds, sample_seconds,
   stop_jobs_on_shutdown}``.
 - ``quotas``: ``{max_active_training_jobs, max_algorithms}`` (null = unlimited).
+- ``obs``: the OBS port: ``{domain, max_put_bytes, min_part_bytes}`` (see :class:`ObsConfig`).
 - ``token_lifetime_seconds`` (86400), ``signature_skew_seconds`` (900), ``aksk_lock_failures`` (5: an AK whose
   signature fails more often than this in a row is refused ...), ``aksk_lock_seconds`` (300: ... for this
   long; 0 disables the lock), ``log_url_expiry_seconds`` (300),
   ``delete_linger_seconds`` (2), ``tick_seconds`` (0.2), ``auto_stop_hour_seconds`` (3600: how long an
-  ``auto_stop`` "hour" lasts), ``unique_job_names`` (true), ``log_preview_max_bytes`` (5 MiB),
+  ``auto_stop`` "hour" lasts), ``temporary_credentials_max_seconds`` (86400: temporary AK/SK from IAM live
+  at most this long, whatever duration was asked for; lower it to see them expire),
+  ``unique_job_names`` (true), ``log_preview_max_bytes`` (5 MiB),
   ``max_code_files`` (1000), ``max_code_depth`` (16), ``admin_secret`` (else generated into
   ``DATA_DIR/admin-secret``).
 - ``faults``: fault injection at start (429/5xx rates, latency, resets, dropped answers, expiring tokens,
@@ -126,6 +129,19 @@ class QuotaConfig:
 
 
 @dataclass(frozen=True)
+class ObsConfig:
+    """The OBS endpoint (``serve --obs-port``)."""
+
+    # Virtual-host addressing: a Host ``<bucket>.<domain>[:port]`` names the bucket (as
+    # ``<bucket>.obs.<region>.myhuaweicloud.com`` does); any other Host is path style.
+    domain: str = "obs.local.test"
+    # OBS refuses a single PUT (or copy, or part) above 5 GiB with EntityTooLarge; lower it to test that.
+    max_put_bytes: int = 5 * 1024**3
+    # Every part but the last must be at least 100 KiB (EntityTooSmall at completion).
+    min_part_bytes: int = 100 * 1024
+
+
+@dataclass(frozen=True)
 class ServerConfig:
     """The whole server configuration (immutable once the server runs)."""
 
@@ -140,7 +156,9 @@ class ServerConfig:
     simulated: SimulatedConfig = field(default_factory=SimulatedConfig)
     local: LocalConfig = field(default_factory=LocalConfig)
     quotas: QuotaConfig = field(default_factory=QuotaConfig)
+    obs: ObsConfig = field(default_factory=ObsConfig)
     token_lifetime_seconds: float = 24 * 3600.0
+    temporary_credentials_max_seconds: float = 24 * 3600.0
     signature_skew_seconds: float = 15 * 60.0
     aksk_lock_failures: int = 5
     aksk_lock_seconds: float = 5 * 60.0
@@ -163,6 +181,11 @@ class ServerConfig:
     def obs_root(self) -> Path:
         """Where unmapped buckets live."""
         return self.data_dir / "obs"
+
+    @property
+    def obs_work_dir(self) -> Path:
+        """The OBS port's own files, apart from every bucket: multipart parts, bodies being received."""
+        return self.data_dir / "obs-work"
 
     @property
     def runner_dir(self) -> Path:
@@ -235,6 +258,7 @@ def config_from_dict(
         "delete_linger_seconds",
         "tick_seconds",
         "auto_stop_hour_seconds",
+        "temporary_credentials_max_seconds",
     ):
         if key in raw:
             values[key] = _number(raw[key], key, minimum=0.0)
@@ -303,6 +327,7 @@ def config_from_dict(
         raise ConfigError(f"simulated.outcome must be one of {', '.join(OUTCOMES)}")
     values["local"] = _section(raw, "local", LocalConfig)
     values["quotas"] = _section(raw, "quotas", QuotaConfig)
+    values["obs"] = _section(raw, "obs", ObsConfig)
     try:
         values["faults"] = parse_faults(raw.get("faults"))
     except FaultConfigError as exc:

@@ -1,9 +1,10 @@
 """Who is who, shared by every service: the configured accounts (users, projects, access keys), the
-principal a request acts as, and the issued IAM tokens.
+principal a request acts as, the issued IAM tokens and the temporary access keys.
 
-IAM (``iam/``) issues tokens; every service checks them (``auth.py``). A token is stored in SQLite with
-who it belongs to and when it expires, so a server restart keeps it valid; tokens never change once
-issued, so lookups are served from memory after the first.
+IAM (``iam/``) issues tokens and temporary AK/SK; every service checks them (``auth.py``, OBS's
+``obs/signature.py``). A token or temporary key is stored in SQLite with who it belongs to and when it
+expires, so a server restart keeps it valid; neither changes once issued, so lookups are served from
+memory after the first.
 """
 
 from __future__ import annotations
@@ -97,6 +98,91 @@ class Directory:
                     if user is not None:
                         return account, user, key
         return None
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """An access key a signature may name: a configured one, or a temporary one IAM issued.
+
+    ``security_token`` is set for temporary credentials (requests must carry it), ``expires_at`` for the ones
+    IAM issued (configured keys never expire)."""
+
+    access_key: str
+    secret_key: str
+    principal: Principal
+    security_token: str | None = None
+    expires_at: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "principal": asdict(self.principal)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SigningKey:
+        return cls(**{**data, "principal": Principal(**data["principal"])})
+
+
+class TemporaryKeyStore:
+    """Temporary AK/SK issued by IAM (``POST /v3.0/OS-CREDENTIAL/securitytokens``): written through to SQLite,
+    read from a bounded in-memory cache."""
+
+    CACHE_SIZE = 10_000
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._cache: OrderedDict[str, SigningKey] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, key: SigningKey) -> None:
+        self._store.execute(
+            "INSERT OR REPLACE INTO temporary_keys (access_key, expires_at, record) VALUES (?, ?, ?)",
+            (key.access_key, key.expires_at or 0.0, json.dumps(key.to_json())),
+        )
+        self._remember(key)
+
+    def get(self, access_key: str) -> SigningKey | None:
+        with self._lock:
+            key = self._cache.get(access_key)
+            if key is not None:
+                self._cache.move_to_end(access_key)
+                return key
+        rows = self._store.query("SELECT record FROM temporary_keys WHERE access_key=?", (access_key,))
+        if not rows:
+            return None
+        key = SigningKey.from_json(json.loads(rows[0]["record"]))
+        self._remember(key)
+        return key
+
+    def purge(self, expired_before: float) -> None:
+        """Forget keys that expired before the given time (keeps the table small)."""
+        self._store.execute("DELETE FROM temporary_keys WHERE expires_at < ?", (expired_before,))
+        with self._lock:
+            for name in [k for k, v in self._cache.items() if (v.expires_at or 0.0) < expired_before]:
+                del self._cache[name]
+
+    def _remember(self, key: SigningKey) -> None:
+        with self._lock:
+            self._cache[key.access_key] = key
+            self._cache.move_to_end(key.access_key)
+            while len(self._cache) > self.CACHE_SIZE:
+                self._cache.popitem(last=False)
+
+
+class AccessKeys:
+    """Every access key a signature may name: the configured accounts' and the temporary ones IAM issued."""
+
+    def __init__(self, directory: Directory, temporary: TemporaryKeyStore) -> None:
+        self._directory = directory
+        self._temporary = temporary
+
+    def find(self, access_key: str) -> SigningKey | None:
+        found = self._directory.find_access_key(access_key)
+        if found is not None:
+            account, user, key = found
+            principal = Principal(
+                user_id=user.id, user_name=user.name, domain_id=account.domain_id, domain_name=account.domain_name
+            )
+            return SigningKey(key.access_key, key.secret_key, principal, key.security_token)
+        return self._temporary.get(access_key)
 
 
 class TokenStore:

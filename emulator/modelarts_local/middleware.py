@@ -26,14 +26,20 @@ REQUEST_ID_KEY = "modelarts_local.request_id"
 
 
 class RequestIdMiddleware:
-    """Gives every request an id, sent back in ``header`` (``X-Request-Id``; OBS: ``x-obs-request-id``, 32 hex)."""
+    """Gives every request an id, sent back in ``header`` (``X-Request-Id``; OBS: ``x-obs-request-id``, 32 hex),
+    with the headers ``also`` derives from it on every answer of the port (OBS: ``x-obs-id-2``, ``Server``)."""
 
     def __init__(
-        self, app: ASGIApp, header: str = errors.REQUEST_ID_HEADER, make_id: Callable[[], str] = new_id
+        self,
+        app: ASGIApp,
+        header: str = errors.REQUEST_ID_HEADER,
+        make_id: Callable[[], str] = new_id,
+        also: Callable[[str], Sequence[tuple[bytes, bytes]]] = lambda request_id: (),
     ) -> None:
         self.app = app
         self.header = header.lower().encode()
         self.make_id = make_id
+        self.also = also
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -47,6 +53,7 @@ class RequestIdMiddleware:
                 headers = list(message.get("headers", []))
                 if not any(name.lower() == self.header for name, _ in headers):
                     headers.append((self.header, request_id.encode()))
+                headers.extend(self.also(request_id))
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -30,8 +30,8 @@ class Service:
     name: str
     routes: Sequence[BaseRoute]
     errors: RoutingErrors
-    #: On a port shared with other services, the path prefix of this one's requests ("" = the port's default).
-    prefix: str = ""
+    #: On a port shared with other services, the path prefix(es) of this one's requests ("" = the port's default).
+    prefix: str | tuple[str, ...] = ""
 
     def owns(self, path: str) -> bool:
         return bool(self.prefix) and path.startswith(self.prefix)

@@ -45,6 +45,8 @@ _STEP_ASIDE_SECONDS = 0.002
 #: migration below needs them as literals because it runs before any service is built).
 _TERMINAL_PHASES = "('Completed', 'Failed', 'Terminated', 'Abnormal')"
 
+#: The tables. A table added later (``temporary_keys``, the ``obs_*`` ones) needs no new schema version: it is
+#: created on the next start, empty, which is what an older data dir had.
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tokens (
@@ -84,6 +86,36 @@ CREATE TABLE IF NOT EXISTS events (
     source TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_by_job ON events (job_id, time_ms);
+CREATE TABLE IF NOT EXISTS temporary_keys (
+    access_key TEXT PRIMARY KEY,
+    expires_at REAL NOT NULL,
+    record TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS obs_objects (
+    bucket TEXT NOT NULL,
+    key TEXT NOT NULL,
+    stat TEXT NOT NULL,
+    etag TEXT NOT NULL,
+    content_type TEXT,
+    metadata TEXT NOT NULL,
+    PRIMARY KEY (bucket, key)
+);
+CREATE TABLE IF NOT EXISTS obs_uploads (
+    upload_id TEXT PRIMARY KEY,
+    bucket TEXT NOT NULL,
+    key TEXT NOT NULL,
+    content_type TEXT,
+    metadata TEXT NOT NULL,
+    initiated REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS obs_parts (
+    upload_id TEXT NOT NULL,
+    part_number INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    etag TEXT NOT NULL,
+    modified REAL NOT NULL,
+    PRIMARY KEY (upload_id, part_number)
+);
 CREATE TABLE IF NOT EXISTS samples (
     job_id TEXT NOT NULL,
     task TEXT NOT NULL,

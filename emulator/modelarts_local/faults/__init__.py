@@ -23,6 +23,8 @@ Every key is optional::
         {
           "methods": ["POST"],                    # default: every method
           "paths": ["/v2/*/training-jobs"],       # shell-style globs on the path; default: every path
+          "queries": ["uploads"],                 # globs on the raw query string; default: any
+          "ports": ["obs"],                       # "main" and/or "obs"; default: both
           "throttle_rate": 0.1,                   # 429, with Retry-After
           "throttle_codes": ["APIGW.0308", "ModelArts.2799"],
           "retry_after_seconds": 1,
@@ -31,6 +33,8 @@ Every key is optional::
           "reset_rate": 0.0,                      # connection reset (RST) before the request is handled
           "drop_rate": 0.05,                      # handled and committed, then closed without an answer
           "token_expiry_rate": 0.0,               # token requests answered 401 APIGW.0301 "token expires"
+          "truncate_rate": 0.0,                   # a successful answer's body cut short, then the connection closed
+          "truncate_after_bytes": 0,              # ... after this many body bytes
           "latency_rate": 0.0,                    # extra delay before handling (combines with the rest)
           "latency_seconds": [0.05, 0.5],         # a number, or [min, max] drawn uniformly
           "max_faults": null                      # the rule goes quiet after injecting this many faults
@@ -42,8 +46,10 @@ Every key is optional::
       ]
     }
 
-The sum of a rule's throttle, error, reset, drop and token-expiry rates must not exceed 1: one number is
-drawn per request and rule, and it picks at most one of them. ``/_local/*`` is never faulted.
+The sum of a rule's throttle, error, reset, drop, token-expiry and truncate rates must not exceed 1: one
+number is drawn per request and rule, and it picks at most one of them. ``/_local/*`` is never faulted.
+On the OBS port, ``paths`` see ``/<bucket>/<key>`` in either addressing style (the bucket of a virtual-host
+request is put in front), and the query names the operation (``uploads``, ``*uploadId=*``, ``delete``).
 
 What each fault looks like on the wire:
 
@@ -60,10 +66,14 @@ What each fault looks like on the wire:
   closed (FIN) without a byte of response: the client sees "connection closed without response";
 - token_expiry: 401 ``APIGW.0301`` "Incorrect IAM authentication information: token expires", only for
   requests that carry ``X-Auth-Token`` (AK/SK-signed requests have no token to expire);
+- truncate: the handler runs to the end; a 2xx answer goes out with its full headers (``Content-Length``
+  included) but only ``truncate_after_bytes`` of its body, then the connection is closed (FIN): a download
+  cut off mid-way; error answers go out whole;
 - latency: ``asyncio.sleep`` before the request goes on.
 
 That is the ModelArts port (and IAM's, with ``include_iam``). The OBS port answers in OBS's XML instead:
-throttle as 503 ``SlowDown``, 5xx as ``InternalError`` / ``ServiceUnavailable`` (``obs/errors.py``).
+throttle as 503 ``SlowDown`` (OBS's throttling answer; no ``Retry-After``), 5xx as ``InternalError`` /
+``ServiceUnavailable`` (``obs/errors.py``).
 
 Replay: the decision for a request is drawn from a generator seeded by (seed, rule, method, normalised
 path, how many such requests came before), so it does not depend on how requests to *other* endpoints

@@ -11,7 +11,8 @@ from typing import Any
 THROTTLE_CODES = ("APIGW.0308", "ModelArts.2799")
 ERROR_STATUSES = (500, 502, 503, 504)
 JOB_OUTCOME_PHASES = ("Failed", "Abnormal")
-RATE_KEYS = ("throttle_rate", "error_rate", "reset_rate", "drop_rate", "token_expiry_rate")
+RATE_KEYS = ("throttle_rate", "error_rate", "reset_rate", "drop_rate", "token_expiry_rate", "truncate_rate")
+PORTS = ("main", "obs")
 
 
 class FaultConfigError(ValueError):
@@ -24,6 +25,8 @@ class FaultRule:
 
     methods: tuple[str, ...] = ()
     paths: tuple[str, ...] = ()
+    queries: tuple[str, ...] = ()
+    ports: tuple[str, ...] = ()
     throttle_rate: float = 0.0
     throttle_codes: tuple[str, ...] = THROTTLE_CODES
     retry_after_seconds: int = 1
@@ -32,12 +35,18 @@ class FaultRule:
     reset_rate: float = 0.0
     drop_rate: float = 0.0
     token_expiry_rate: float = 0.0
+    truncate_rate: float = 0.0
+    truncate_after_bytes: int = 0
     latency_rate: float = 0.0
     latency_seconds: tuple[float, float] = (0.05, 0.5)
     max_faults: int | None = None
 
-    def matches(self, method: str, path: str) -> bool:
+    def matches(self, method: str, path: str, *, port: str = "main", query: str = "") -> bool:
         if self.methods and method not in self.methods:
+            return False
+        if self.ports and port not in self.ports:
+            return False
+        if self.queries and not any(fnmatch.fnmatchcase(query, pattern) for pattern in self.queries):
             return False
         return not self.paths or any(fnmatch.fnmatchcase(path, pattern) for pattern in self.paths)
 
@@ -107,6 +116,13 @@ def _rule(raw: Any, where: str) -> FaultRule:
         values["methods"] = tuple(m.upper() for m in methods)
     if "paths" in raw:
         values["paths"] = _strings(raw["paths"], f"{where}.paths")
+    if "queries" in raw:
+        values["queries"] = _strings(raw["queries"], f"{where}.queries")
+    if "ports" in raw:
+        ports = _strings(raw["ports"], f"{where}.ports")
+        if any(port not in PORTS for port in ports):
+            raise FaultConfigError(f"{where}.ports: choose among {', '.join(PORTS)}")
+        values["ports"] = ports
     for key in (*RATE_KEYS, "latency_rate"):
         if key in raw:
             values[key] = _rate(raw[key], f"{where}.{key}")
@@ -128,6 +144,8 @@ def _rule(raw: Any, where: str) -> FaultRule:
         ):
             raise FaultConfigError(f"{where}.error_statuses: a non-empty list among {list(ERROR_STATUSES)}")
         values["error_statuses"] = tuple(statuses)
+    if "truncate_after_bytes" in raw:
+        values["truncate_after_bytes"] = _int(raw["truncate_after_bytes"], f"{where}.truncate_after_bytes", minimum=0)
     if "retry_after_seconds" in raw:
         values["retry_after_seconds"] = _int(raw["retry_after_seconds"], f"{where}.retry_after_seconds", minimum=0)
     if "latency_seconds" in raw:

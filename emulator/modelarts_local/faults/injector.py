@@ -18,7 +18,7 @@ from .config import FaultConfig, FaultRule, JobOutcomeRule
 
 log = logging.getLogger("modelarts_local.faults")
 
-KINDS = ("throttle", "error", "reset", "drop", "token_expiry", "latency", "job_outcome")
+KINDS = ("throttle", "error", "reset", "drop", "token_expiry", "truncate", "latency", "job_outcome")
 """Every kind of fault, as counted by ``GET /_local/faults``."""
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
@@ -28,11 +28,12 @@ _UUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F
 class Decision:
     """What to do with one request: an optional delay, then at most one fault."""
 
-    kind: str | None = None  # throttle | error | reset | drop | token_expiry
+    kind: str | None = None  # throttle | error | reset | drop | token_expiry | truncate
     latency: float = 0.0
     status: int = 0  # for error
     code: str = ""  # for throttle
     retry_after: int = 0
+    truncate_after: int = 0  # for truncate: the body bytes sent before the connection is closed
 
 
 @dataclass
@@ -52,7 +53,8 @@ class FaultInjector:
     Thread-safe: the admin API replaces the configuration while requests are being decided.
     """
 
-    def __init__(self, config: FaultConfig | None = None) -> None:
+    def __init__(self, config: FaultConfig | None = None, *, iam_prefixes: tuple[str, ...] = ("/v3/",)) -> None:
+        self._iam_prefixes = iam_prefixes  # on the main port: fault-free unless include_iam
         self._lock = threading.Lock()
         self._state = self._fresh(config or FaultConfig())
         if self._state.config.active:
@@ -100,22 +102,24 @@ class FaultInjector:
             if detail:
                 self._state.counters[detail] += 1
 
-    def decide(self, method: str, path: str, *, has_token: bool) -> Decision:
-        """Draw the fault (if any) for one request; counts the request and the fault."""
-        if path.startswith("/_local/"):
+    def decide(self, method: str, path: str, *, has_token: bool, port: str = "main", query: str = "") -> Decision:
+        """Draw the fault (if any) for one request on ``port`` ("main" or "obs"); counts the request and the
+        fault. ``query`` is the raw query string, for rules that filter on it."""
+        if port == "main" and path.startswith("/_local/"):
             return Decision()
         with self._lock:
             state = self._state
             config = state.config
             key = f"{method} {_normalise(path)}"
             state.requests[key] += 1
-            if not config.rules or (path.startswith("/v3/") and not config.include_iam):
+            is_iam = port == "main" and path.startswith(self._iam_prefixes)
+            if not config.rules or (is_iam and not config.include_iam):
                 return Decision()
             n = state.sequence[key]
             state.sequence[key] += 1
             latency = 0.0
             for index, rule in enumerate(config.rules):
-                if not rule.matches(method, path):
+                if not rule.matches(method, path, port=port, query=query):
                     continue
                 if rule.max_faults is not None and state.rule_faults[index] >= rule.max_faults:
                     continue
@@ -133,7 +137,14 @@ class FaultInjector:
                         state.counters[f"{decision.kind}.{decision.code}"] += 1
                     if latency:
                         state.counters["latency"] += 1
-                    return Decision(decision.kind, latency, decision.status, decision.code, decision.retry_after)
+                    return Decision(
+                        decision.kind,
+                        latency,
+                        decision.status,
+                        decision.code,
+                        decision.retry_after,
+                        decision.truncate_after,
+                    )
             if latency:
                 state.counters["latency"] += 1
             return Decision(latency=latency)
@@ -148,6 +159,7 @@ class FaultInjector:
             ("reset", rule.reset_rate),
             ("drop", rule.drop_rate),
             ("token_expiry", rule.token_expiry_rate if has_token else 0.0),
+            ("truncate", rule.truncate_rate),
         ):
             edge += rate
             if rate and u < edge:
@@ -155,6 +167,8 @@ class FaultInjector:
                     return Decision(kind, code=rng.choice(rule.throttle_codes), retry_after=rule.retry_after_seconds)
                 if kind == "error":
                     return Decision(kind, status=rng.choice(rule.error_statuses))
+                if kind == "truncate":
+                    return Decision(kind, truncate_after=rule.truncate_after_bytes)
                 return Decision(kind)
         return None
 

@@ -1,5 +1,5 @@
-"""The fault middleware: delays, fails, resets or swallows requests as the injector decides, and answers
-the failures in the vocabulary of the port it guards."""
+"""The fault middleware: delays, fails, resets, swallows or cuts short requests as the injector decides, and
+answers the failures in the vocabulary of the port it guards."""
 
 from __future__ import annotations
 
@@ -28,22 +28,39 @@ class FaultAnswers:
     token_expired: Callable[[], ApiError]
 
 
-class FaultMiddleware:
-    """Delays, fails, resets or swallows requests as the :class:`FaultInjector` decides."""
+def scope_path(scope: Scope) -> str:
+    return str(scope.get("path", "/"))
 
-    def __init__(self, app: ASGIApp, injector: FaultInjector, answers: FaultAnswers) -> None:
+
+class FaultMiddleware:
+    """Delays, fails, resets, swallows or cuts short requests as the :class:`FaultInjector` decides.
+
+    ``port`` names the port for rules that filter on it; ``target`` gives the path rules match (the request's
+    path by default; the OBS port puts the bucket of a virtual-host request in front)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        injector: FaultInjector,
+        answers: FaultAnswers,
+        port: str = "main",
+        target: Callable[[Scope], str] = scope_path,
+    ) -> None:
         self.app = app
         self.injector = injector
         self.answers = answers
+        self.port = port
+        self.target = target
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not self.injector.config.active:
             await self.app(scope, receive, send)
             return
         method = str(scope.get("method", "GET")).upper()
-        path = str(scope.get("path", "/"))
+        path = self.target(scope)
         has_token = any(name.lower() == b"x-auth-token" for name, _ in scope.get("headers", []))
-        decision = self.injector.decide(method, path, has_token=has_token)
+        query = bytes(scope.get("query_string", b"")).decode("latin-1")
+        decision = self.injector.decide(method, path, has_token=has_token, port=self.port, query=query)
         if decision.latency > 0:
             await asyncio.sleep(decision.latency)
         error = self._error(decision)
@@ -59,6 +76,10 @@ class FaultMiddleware:
             await self.app(scope, receive, _swallow)
             await break_connection(scope, reset=False)
             return
+        if decision.kind == "truncate":
+            log.info("fault: cut the answer of %s %s after %d bytes", method, path, decision.truncate_after)
+            await self.app(scope, receive, _Truncating(scope, send, decision.truncate_after))
+            return
         await self.app(scope, receive, send)
 
     def _error(self, decision: Decision) -> ApiError | None:
@@ -73,3 +94,35 @@ class FaultMiddleware:
 
 async def _swallow(message: Message) -> None:
     """A ``send`` that writes nothing: the handler's answer is lost."""
+
+
+class _Truncating:
+    """A ``send`` that passes a successful answer on until ``budget`` body bytes have gone out, then closes the
+    connection: the client has the whole head (``Content-Length`` included) and a body cut short. Error answers
+    go out whole."""
+
+    def __init__(self, scope: Scope, send: Send, budget: int) -> None:
+        self._scope = scope
+        self._send = send
+        self._budget = budget
+        self._passing = True
+        self._closed = False
+
+    async def __call__(self, message: Message) -> None:
+        if self._closed:
+            return
+        if message["type"] == "http.response.start":
+            self._passing = int(message.get("status", 200)) >= 300
+            await self._send(message)
+            return
+        if self._passing or message["type"] != "http.response.body":
+            await self._send(message)
+            return
+        body = bytes(message.get("body", b""))
+        if len(body) < self._budget or (len(body) == self._budget and not message.get("more_body", False)):
+            self._budget -= len(body)
+            await self._send(message)  # within the budget (or the whole answer fits: nothing to cut)
+            return
+        await self._send({"type": "http.response.body", "body": body[: self._budget], "more_body": True})
+        self._closed = True
+        await break_connection(self._scope, reset=False)

@@ -4,3 +4,6 @@
 ``errors.py`` (keystone-shaped errors). Accounts, principals and stored tokens are shared with the other
 services: ``identity.py``; checking credentials on a request: ``auth.py``.
 """
+
+#: Where IAM's paths start, on the main port (fault injection leaves them alone unless told otherwise).
+PREFIXES = ("/v3/", "/v3.0/")

@@ -1,4 +1,5 @@
-"""IAM handlers: ``/v3/auth/tokens`` and ``/v3/projects``. HTTP in and out only; the work is in ``service.py``."""
+"""IAM handlers: ``/v3/auth/tokens``, ``/v3/projects`` and ``/v3.0/OS-CREDENTIAL/securitytokens``. HTTP in and
+out only; the work is in ``service.py``."""
 
 from __future__ import annotations
 
@@ -50,6 +51,22 @@ async def list_projects(request: Request) -> Response:
     for project in projects:
         project["links"] = {"self": f"{url}/{project['id']}"}
     return json_response({"projects": projects, "links": {"self": url, "previous": None, "next": None}})
+
+
+async def create_temporary_credentials(request: Request) -> Response:
+    """POST /v3.0/OS-CREDENTIAL/securitytokens: temporary AK/SK and security token for the caller's token (or
+    AK/SK signature, or the deprecated ``auth.identity.token.id``) -> 201 ``{"credential": {...}}``."""
+    body = json_object(await request.body())
+    if body is None:
+        raise errors.IamBadRequest("the body is not a JSON object")
+    iam = backend(request).iam
+    body_token = iam.token_in_body(body)
+    if body_token and "x-auth-token" not in request.headers and "authorization" not in request.headers:
+        principal = await call(iam.principal_of_token, body_token, now())
+    else:
+        principal = (await _caller(request)).principal
+    key = await call(iam.issue_temporary_key, principal, body, now())
+    return json_response(iam.credential_body(key), status=201)
 
 
 async def _caller(request: Request) -> Caller:

@@ -1,19 +1,25 @@
 """IAM's domain: password authentication into tokens (keystone v3 style), the token body with its
-service catalog, and project lookups."""
+service catalog, project lookups, and temporary AK/SK for a token (``OS-CREDENTIAL/securitytokens``)."""
 
 from __future__ import annotations
 
+import base64
 import secrets
+import string
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from ..config import AccountConfig, ProjectConfig, ServerConfig, UserConfig
-from ..identity import Directory, Principal, TokenRecord, TokenStore
+from ..identity import Directory, Principal, SigningKey, TemporaryKeyStore, TokenRecord, TokenStore
 from . import errors
 
 #: Roles every local user has (the names IAM uses for a tenant administrator).
 ROLES = ({"id": "0000000000000000000000000000000a", "name": "te_admin"},)
+
+#: ``duration_seconds`` of temporary credentials: 15 minutes to 24 hours, 15 minutes when not given.
+TEMPORARY_MIN_SECONDS = 900
+TEMPORARY_MAX_SECONDS = 86400
 
 
 def iso_utc(epoch: float) -> str:
@@ -24,10 +30,13 @@ def iso_utc(epoch: float) -> str:
 class IamService:
     """Issues and validates tokens; answers project lookups."""
 
-    def __init__(self, config: ServerConfig, tokens: TokenStore, directory: Directory) -> None:
+    def __init__(
+        self, config: ServerConfig, tokens: TokenStore, directory: Directory, temporary_keys: TemporaryKeyStore
+    ) -> None:
         self._config = config
         self._tokens = tokens
         self.directory = directory
+        self._temporary_keys = temporary_keys
 
     # --- tokens -------------------------------------------------------------------------------------
 
@@ -105,6 +114,67 @@ class IamService:
     def lookup_token(self, token: str) -> TokenRecord | None:
         return self._tokens.get(token)
 
+    # --- temporary access keys ------------------------------------------------------------------------
+
+    def token_in_body(self, body: Any) -> str | None:
+        """``auth.identity.token.id``: the deprecated way to name the token, when no header carries one."""
+        token = _block(_block(_block(body, "auth"), "identity"), "token").get("id")
+        return token if isinstance(token, str) and token else None
+
+    def principal_of_token(self, token: str, now: float) -> Principal:
+        record = self._tokens.get(token)
+        if record is None or now >= record.expires_at:
+            raise errors.IamUnauthorized(message="The token is invalid or has expired.")
+        return record.principal
+
+    def issue_temporary_key(self, principal: Principal, body: Any, now: float) -> SigningKey:
+        """Check a ``POST /v3.0/OS-CREDENTIAL/securitytokens`` body (method ``token``) and store new temporary
+        AK/SK for the caller. They live ``duration_seconds`` (900..86400, default 900), at most
+        ``temporary_credentials_max_seconds``. An optional ``policy`` is accepted and not enforced."""
+        identity = _block(_block(body, "auth"), "identity")
+        if not identity:
+            raise errors.IamBadRequest("auth.identity is required")
+        methods = identity.get("methods")
+        if methods != ["token"]:
+            raise errors.IamBadRequest(
+                f"auth.identity.methods must be ['token'], not {methods!r} (agencies, 'assume_role', are not emulated)"
+            )
+        if "token" in identity and not isinstance(identity["token"], dict):
+            raise errors.IamBadRequest("auth.identity.token must be an object")
+        duration = _block(identity, "token").get("duration_seconds", TEMPORARY_MIN_SECONDS)
+        if (
+            isinstance(duration, bool)
+            or not isinstance(duration, int)
+            or not TEMPORARY_MIN_SECONDS <= duration <= TEMPORARY_MAX_SECONDS
+        ):
+            raise errors.IamBadRequest(
+                f"auth.identity.token.duration_seconds must be an integer from {TEMPORARY_MIN_SECONDS} to "
+                f"{TEMPORARY_MAX_SECONDS}, not {duration!r}"
+            )
+        lifetime = min(float(duration), self._config.temporary_credentials_max_seconds)
+        key = SigningKey(
+            access_key="".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(20)),
+            secret_key="".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(40)),
+            principal=principal,
+            security_token=base64.b64encode(secrets.token_bytes(360)).decode("ascii"),
+            expires_at=now + lifetime,
+        )
+        self._temporary_keys.put(key)
+        self._temporary_keys.purge(now - 24 * 3600)
+        return key
+
+    @staticmethod
+    def credential_body(key: SigningKey) -> dict[str, Any]:
+        """The ``{"credential": {...}}`` body of a ``securitytokens`` answer."""
+        return {
+            "credential": {
+                "access": key.access_key,
+                "secret": key.secret_key,
+                "securitytoken": key.security_token,
+                "expires_at": iso_utc(key.expires_at or 0.0),
+            }
+        }
+
     def token_body(self, record: TokenRecord, base_url: str, with_catalog: bool = True) -> dict[str, Any]:
         """The ``{"token": {...}}`` body IAM returns for a token."""
         p = record.principal
@@ -175,6 +245,12 @@ class IamService:
             for project in account.projects
             if name is None or project.name == name
         ]
+
+
+def _block(value: Any, name: str) -> dict[str, Any]:
+    """``value[name]`` when both are objects, else an empty one (the caller says what is missing)."""
+    inner = value.get(name) if isinstance(value, dict) else None
+    return inner if isinstance(inner, dict) else {}
 
 
 def _new_token() -> str:

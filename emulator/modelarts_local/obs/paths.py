@@ -16,6 +16,17 @@ from pathlib import Path
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 
+_IP_ADDRESS = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
+
+
+def valid_bucket_name(name: str) -> bool:
+    """OBS's bucket naming rules: 3-63 of ``[a-z0-9.-]``, starting and ending with a letter or digit, no ``..``,
+    ``.-`` or ``-.``, not an IP address."""
+    return (
+        bool(_BUCKET.match(name)) and not any(bad in name for bad in ("..", ".-", "-.")) and not _IP_ADDRESS.match(name)
+    )
+
+
 class ObsPathError(ValueError):
     """The text is not a usable OBS path; the message is the reason."""
 
@@ -74,6 +85,16 @@ class ObsMapper:
 
     def bucket_dir(self, bucket: str) -> Path:
         return self._buckets.get(bucket, self._root / bucket)
+
+    @property
+    def mapped(self) -> Mapping[str, Path]:
+        """The buckets ``--bucket`` / ``buckets`` map to folders of the user's choice."""
+        return self._buckets
+
+    @property
+    def hosted_root(self) -> Path:
+        """Where every other bucket lives (``DATA_DIR/obs``), one folder each."""
+        return self._root
 
     def local_folder(self, folder: ObsPath) -> Path:
         """``local_path`` of a folder, remembered: resolving a path walks every component, and the folders that

@@ -1,16 +1,24 @@
-"""Pre-signed object URLs, signed and checked the way OBS signs query-string URLs (V2 style: HMAC-SHA1 of
-``GET\n\n\n<Expires>\n/<bucket>/<key>[?response-*]`` with the secret key, base64; ``obs-api.md`` §2)."""
+"""Pre-signed object URLs for the task logs ModelArts hands out, signed as OBS signs query-string URLs (the OBS
+style: ``AccessKeyId``, ``Expires``, ``Signature``; ``signature.py`` has the string to sign).
+
+The same URL works on the main port (``/_obs/<bucket>/<key>``, checked here with the one key it was signed with)
+and, path style, on the OBS port (checked there like any pre-signed URL).
+"""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 from collections.abc import Mapping
 from urllib.parse import quote, urlencode
 
 from . import errors
 from .paths import ObsPath
+from .signature import OBS_STYLE, sign, string_to_sign
+
+
+def encode_key(key: str) -> str:
+    """An object key as OBS clients put it in a path and sign it (``quote(key, safe='/~')``)."""
+    return quote(key, safe="/~")
 
 
 class UrlSigner:
@@ -18,15 +26,12 @@ class UrlSigner:
 
     def __init__(self, access_key: str, secret_key: str) -> None:
         self.access_key = access_key
-        self._secret = secret_key.encode()
+        self._secret = secret_key
 
-    def _signature(self, bucket: str, key: str, expires: int, sub_resources: Mapping[str, str]) -> str:
-        resource = f"/{bucket}/{key}"
-        if sub_resources:
-            resource += "?" + "&".join(f"{k}={v}" for k, v in sorted(sub_resources.items()))
-        string_to_sign = f"GET\n\n\n{expires}\n{resource}"
-        digest = hmac.new(self._secret, string_to_sign.encode(), hashlib.sha1).digest()
-        return base64.b64encode(digest).decode()
+    def _signature(self, path: ObsPath, expires: int, sub_resources: Mapping[str, str]) -> str:
+        resource = f"/{path.bucket}/{encode_key(path.key)}"
+        text = string_to_sign("GET", {}, resource, sub_resources, OBS_STYLE, expires=str(expires))
+        return sign(self._secret, text)
 
     def sign(self, endpoint: str, path: ObsPath, expires: int, sub_resources: Mapping[str, str] | None = None) -> str:
         """A URL for GET of the object under ``endpoint`` (path style), valid until ``expires`` (epoch seconds)."""
@@ -34,10 +39,10 @@ class UrlSigner:
         query = {
             "AccessKeyId": self.access_key,
             "Expires": str(expires),
-            "Signature": self._signature(path.bucket, path.key, expires, extra),
+            "Signature": self._signature(path, expires, extra),
             **extra,
         }
-        return f"{endpoint}/{path.bucket}/{quote(path.key)}?{urlencode(query)}"
+        return f"{endpoint}/{path.bucket}/{encode_key(path.key)}?{urlencode(query)}"
 
     def verify(self, path: ObsPath, query: Mapping[str, str], now: float) -> None:
         """Raise the OBS error of a URL that is anonymous, or whose key, expiry or signature is wrong, checked
@@ -54,6 +59,6 @@ class UrlSigner:
         if now > expires:
             raise errors.RequestTimeTooSkewed("Request has expired.", resource=resource)
         sub_resources = {k: v for k, v in query.items() if k.startswith("response-")}
-        expected = self._signature(path.bucket, path.key, expires, sub_resources)
-        if not hmac.compare_digest(expected, query["Signature"]):
+        expected = self._signature(path, expires, sub_resources)
+        if not hmac.compare_digest(expected.encode(), query["Signature"].encode()):
             raise errors.SignatureDoesNotMatch(resource=resource)
