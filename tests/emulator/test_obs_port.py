@@ -106,9 +106,15 @@ def test_a_presigned_log_url_works_on_the_obs_port_in_path_style(servers: Server
 
     missing = on_obs_port.replace("worker-0.log", "worker-9.log")
     assert requests.get(missing, timeout=10).status_code == 403  # signed for another key
-    not_there = requests.get(f"{servers.obs_url}/no-such-bucket", timeout=10)
-    assert (not_there.status_code, obs_error(not_there)["Code"]) == (405, "MethodNotAllowed")
-    wrong_method = requests.put(on_obs_port, data=b"x", timeout=10)
+    anonymous = requests.get(f"{servers.obs_url}/no-such-bucket", timeout=10)
+    assert (anonymous.status_code, obs_error(anonymous)["Code"]) == (403, "AccessDenied")
+    # A pre-signed GET signs no other request: a PUT with its query is refused.
+    put_with_get_signature = requests.put(on_obs_port, data=b"x", timeout=10)
+    assert (put_with_get_signature.status_code, obs_error(put_with_get_signature)["Code"]) == (
+        403,
+        "SignatureDoesNotMatch",
+    )
+    wrong_method = requests.request("PATCH", on_obs_port, timeout=10)
     assert (wrong_method.status_code, obs_error(wrong_method)["Code"]) == (405, "MethodNotAllowed")
 
 

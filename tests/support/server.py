@@ -1,8 +1,9 @@
 """Start and drive a real local ModelArts server (``python -m modelarts_local serve``) for tests.
 
-``start_local_modelarts(data_dir, ...)`` launches the server as a subprocess on a free port, waits for its ready
-line and ``/_local/health``, and returns a ``LocalModelArts`` handle with the identity to use (the documented
-defaults unless the config says otherwise) and small request helpers; ``with serving(data_dir, ...)`` also stops it.
+``start_local_modelarts(data_dir, ...)`` launches the server as a subprocess on a free port (its OBS endpoint on
+another one, ``obs_url``), waits for its ready line and ``/_local/health``, and returns a ``LocalModelArts`` handle
+with the identity to use (the documented defaults unless the config says otherwise) and small request helpers;
+``with serving(data_dir, ...)`` also stops it.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from tests.support.constants import (
 FAST_SIMULATED = {"creating_seconds": 1.0, "pending_seconds": 1.0, "running_seconds": 1.0, "terminating_seconds": 1.0}
 FAST_LOCAL = {"creating_seconds": 0.3, "pending_seconds": 0.3, "terminate_grace_seconds": 2.0, "sample_seconds": 0.5}
 
-_READY = re.compile(r"modelarts-local ready: (http://\S+)")
+_READY = re.compile(r"modelarts-local ready: (http://\S+) \((?:[^)]*?, obs (http://[^,)]+))?")
 START_TIMEOUT = 30.0
 
 PYTHON_ENV = "MODELARTS_LOCAL_PYTHON"
@@ -58,6 +59,7 @@ class LocalModelArts:
     """A running local ModelArts and the identity to call it with."""
 
     url: str
+    obs_url: str  # the OBS endpoint: an IP literal, so the official OBS SDK addresses it path style and signs V2
     data_dir: Path
     process: subprocess.Popen[bytes]
     log_path: Path
@@ -104,8 +106,8 @@ class LocalModelArts:
             self.stop()
         argv = list(self.argv)
         argv[argv.index("--port") + 1] = str(self.port)
-        fresh = _launch(argv, self.data_dir, self.log_path)
-        self.process, self.url = fresh
+        argv[argv.index("--obs-port") + 1] = self.obs_url.rsplit(":", 1)[1]
+        self.process, self.url, self.obs_url = _launch(argv, self.data_dir, self.log_path)
         self.admin_secret = _admin_secret(self.data_dir)
 
     def log_tail(self, lines: int = 40) -> str:
@@ -202,6 +204,8 @@ def start_local_modelarts(
         "127.0.0.1",
         "--port",
         str(port),
+        "--obs-port",
+        "0",
         "--data-dir",
         str(data_dir),
         "--mode",
@@ -216,8 +220,8 @@ def start_local_modelarts(
     for name, folder in (buckets or {}).items():
         argv += ["--bucket", f"{name}={folder}"]
     log_path = data_dir.parent / f"{data_dir.name}-server.log"
-    process, url = _launch(argv, data_dir, log_path)
-    server = LocalModelArts(url=url, data_dir=data_dir, process=process, log_path=log_path, argv=argv)
+    process, url, obs_url = _launch(argv, data_dir, log_path)
+    server = LocalModelArts(url=url, obs_url=obs_url, data_dir=data_dir, process=process, log_path=log_path, argv=argv)
     server.admin_secret = _admin_secret(data_dir)
     return server
 
@@ -232,7 +236,7 @@ def serving(data_dir: Path, **options: Any) -> Iterator[LocalModelArts]:
         server.stop()
 
 
-def _launch(argv: list[str], data_dir: Path, log_path: Path) -> tuple[subprocess.Popen[bytes], str]:
+def _launch(argv: list[str], data_dir: Path, log_path: Path) -> tuple[subprocess.Popen[bytes], str, str]:
     offset = log_path.stat().st_size if log_path.exists() else 0
     log = log_path.open("ab")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -240,6 +244,7 @@ def _launch(argv: list[str], data_dir: Path, log_path: Path) -> tuple[subprocess
     log.close()
     deadline = time.monotonic() + START_TIMEOUT
     url: str | None = None
+    obs_url = ""
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise ServerError(f"the server exited with {process.returncode}:\n{_tail(log_path, offset)}")
@@ -247,11 +252,11 @@ def _launch(argv: list[str], data_dir: Path, log_path: Path) -> tuple[subprocess
             with log_path.open("rb") as handle:
                 handle.seek(offset)
                 match = _READY.search(handle.read().decode(errors="replace"))
-            url = match.group(1) if match else None
+            url, obs_url = (match.group(1), match.group(2) or "") if match else (None, "")
         if url is not None:
             try:
                 if requests.get(f"{url}/_local/health", timeout=2).status_code == 200:
-                    return process, url
+                    return process, url, obs_url
             except requests.RequestException:
                 pass
         time.sleep(0.05)

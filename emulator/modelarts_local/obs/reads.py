@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from email.utils import formatdate, parsedate_to_datetime
+from urllib.parse import unquote
 
 from . import errors
 from .bodies import quoted_etag
@@ -49,12 +50,11 @@ def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
             raise _unsatisfiable(size)
         return max(0, size - suffix), size - 1
     first = int(first_text)
-    last = int(last_text) if last_text else size - 1
-    if last < first:
+    if last_text and int(last_text) < first:
         return None  # not a valid range: ignored
     if first >= size:
         raise _unsatisfiable(size)
-    return first, min(last, size - 1)
+    return first, min(int(last_text), size - 1) if last_text else size - 1
 
 
 def check_conditions(headers: Mapping[str, str], info: ObjectInfo) -> None:
@@ -84,7 +84,8 @@ def _unsatisfiable(size: int) -> errors.ObsError:
 
 
 def _etag_matches(condition: str, etag: str) -> bool:
-    wanted = [item.strip().removeprefix("W/").strip('"') for item in condition.split(",")]
+    # The official SDK %-quotes the header values it builds: '"abc"' arrives as '%22abc%22'.
+    wanted = [unquote(item).strip().removeprefix("W/").strip('"') for item in condition.split(",")]
     return "*" in wanted or etag in wanted
 
 
