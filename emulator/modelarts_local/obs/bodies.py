@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape
 
 from . import errors
 from .buckets import BucketInfo
-from .multipart import PartsPage, Upload
+from .multipart import PartsPage, Upload, UploadsPage
 from .objects import ListPage, ObjectInfo
 
 MAX_DELETE_KEYS = 1000
@@ -99,6 +99,30 @@ class Documents:
             "InitiateMultipartUploadResult",
             _elements(("Bucket", upload.bucket), ("Key", upload.key), ("UploadId", upload.upload_id)),
         )
+
+    def list_uploads(
+        self,
+        bucket: str,
+        page: UploadsPage,
+        *,
+        prefix: str,
+        key_marker: str,
+        upload_id_marker: str,
+        limit: int,
+        owner: str,
+    ) -> bytes:
+        inner = _elements(
+            ("Bucket", bucket), ("KeyMarker", key_marker), ("UploadIdMarker", upload_id_marker), ("Prefix", prefix)
+        )
+        if page.truncated and page.uploads:
+            last = page.uploads[-1]
+            inner += _elements(("NextKeyMarker", last.key), ("NextUploadIdMarker", last.upload_id))
+        inner += _elements(("MaxUploads", str(limit)), ("IsTruncated", _bool(page.truncated)))
+        for upload in page.uploads:
+            inner += "<Upload>" + _elements(("Key", upload.key), ("UploadId", upload.upload_id))
+            inner += f"<Initiator>{_element('ID', owner)}</Initiator><Owner>{_element('ID', owner)}</Owner>"
+            inner += _elements(("StorageClass", "STANDARD"), ("Initiated", iso_ms(upload.initiated))) + "</Upload>"
+        return self.document("ListMultipartUploadsResult", inner)
 
     def list_parts(self, upload: Upload, page: PartsPage, *, marker: int, max_parts: int, owner: str) -> bytes:
         inner = _elements(("Bucket", upload.bucket), ("Key", upload.key), ("UploadId", upload.upload_id))

@@ -268,6 +268,33 @@ async def delete_object(c: ObsCall) -> Response:
 # --- multipart uploads -------------------------------------------------------------------------------------
 
 
+async def list_multipart_uploads(c: ObsCall) -> Response:
+    query = c.target.query
+    prefix, key_marker, upload_id_marker = (
+        query.get(name) or "" for name in ("prefix", "key-marker", "upload-id-marker")
+    )
+    limit = _bounded_int(query.get("max-uploads"), "max-uploads", default=MAX_KEYS, cap=MAX_KEYS)
+    await call(c.obs.buckets.folder, c.bucket)
+    page = await call(
+        c.obs.uploads.in_progress,
+        c.bucket,
+        prefix=prefix,
+        key_marker=key_marker,
+        upload_id_marker=upload_id_marker,
+        limit=limit,
+    )
+    document = c.obs.documents.list_uploads(
+        c.bucket,
+        page,
+        prefix=prefix,
+        key_marker=key_marker,
+        upload_id_marker=upload_id_marker,
+        limit=limit,
+        owner=c.owner,
+    )
+    return _xml(document)
+
+
 async def initiate_multipart_upload(c: ObsCall) -> Response:
     await read_small(c.request)
     upload = await call(c.obs.uploads.initiate, c.bucket, c.key, c.headers.get("content-type"), c.metadata(), now())

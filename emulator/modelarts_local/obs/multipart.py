@@ -20,6 +20,7 @@ import json
 import os
 import secrets
 import shutil
+import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,12 @@ class Part:
     size: int
     etag: str  # unquoted hex MD5
     modified: float
+
+
+@dataclass(frozen=True)
+class UploadsPage:
+    uploads: list[Upload]
+    truncated: bool
 
 
 @dataclass(frozen=True)
@@ -85,11 +92,20 @@ class MultipartUploads:
         )
         if not rows or (rows[0]["bucket"], rows[0]["key"]) != (bucket, key):
             raise errors.NoSuchUpload(extra={"UploadId": upload_id})
-        row = rows[0]
-        return Upload(
-            row["upload_id"], row["bucket"], row["key"], row["content_type"], json.loads(row["metadata"]),
-            float(row["initiated"]),
-        )  # fmt: skip
+        return _upload(rows[0])
+
+    def in_progress(
+        self, bucket: str, *, prefix: str, key_marker: str, upload_id_marker: str, limit: int
+    ) -> UploadsPage:
+        """The bucket's uploads in progress, by key then upload id, after the markers."""
+        rows = self._store.query(
+            "SELECT upload_id, bucket, key, content_type, metadata, initiated FROM obs_uploads "
+            "WHERE bucket=? AND substr(key, 1, length(?))=? AND (key>? OR (key=? AND upload_id>?)) "
+            "ORDER BY key, upload_id LIMIT ?",
+            (bucket, prefix, prefix, key_marker, key_marker, upload_id_marker, limit + 1),
+        )
+        uploads = [_upload(row) for row in rows]
+        return UploadsPage(uploads[:limit], len(uploads) > limit)
 
     def new_part_file(self, upload: Upload) -> StagedFile:
         return StagedFile(self._parts_root / upload.upload_id)
@@ -177,6 +193,13 @@ class MultipartUploads:
         with self._store.transaction():
             for row in self._store.query("SELECT upload_id FROM obs_uploads WHERE bucket=?", (bucket,)):
                 self._forget(row["upload_id"])
+
+
+def _upload(row: sqlite3.Row) -> Upload:
+    return Upload(
+        row["upload_id"], row["bucket"], row["key"], row["content_type"], json.loads(row["metadata"]),
+        float(row["initiated"]),
+    )  # fmt: skip
 
 
 def multipart_etag(part_etags: Sequence[str]) -> str:

@@ -25,7 +25,7 @@ MAIN_PORT_ROUTES = routes({PRESIGNED_PREFIX + "/{bucket}/{key:path}": {"GET": ha
 OPERATIONS: OperationTable = {
     ("service", "GET"): {None: handlers.list_buckets},
     ("bucket", "HEAD"): {None: handlers.head_bucket},
-    ("bucket", "GET"): {None: handlers.list_objects},
+    ("bucket", "GET"): {"uploads": handlers.list_multipart_uploads, None: handlers.list_objects},
     ("bucket", "PUT"): {None: handlers.create_bucket},
     ("bucket", "DELETE"): {None: handlers.delete_bucket},
     ("bucket", "POST"): {"delete": handlers.delete_objects},

@@ -102,7 +102,9 @@ def string_to_sign(
     expires: str | None = None,
 ) -> str:
     """The string OBS signs for a request (``headers`` with lower-case names, ``resource`` from ``Addressed``)."""
-    lines: dict[str, str] = dict.fromkeys(_CONTENT_HEADERS, "")
+    # Content-MD5 and Content-Type are always lines; Date only when some date is given (never in practice: a
+    # header-signed request without one is refused before its signature is checked).
+    lines: dict[str, str] = dict.fromkeys(("content-md5", "content-type"), "")
     for name, value in headers.items():
         if name in _CONTENT_HEADERS:
             lines[name] = value
