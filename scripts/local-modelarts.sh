@@ -2,7 +2,8 @@
 # Manage the local ModelArts (python -m modelarts_local serve) in the background.
 #   scripts/local-modelarts.sh start|stop|status|restart
 # State: pid file .local/modelarts.pid, log .local/modelarts.log, data dir .local/modelarts.
-# Overridable: MODELARTS_LOCAL_HOST (127.0.0.1), MODELARTS_LOCAL_PORT (8770), MODELARTS_LOCAL_DATA,
+# Overridable: MODELARTS_LOCAL_HOST (127.0.0.1), MODELARTS_LOCAL_PORT (8770), MODELARTS_LOCAL_OBS_PORT (8771: the
+# OBS endpoint), MODELARTS_LOCAL_DATA,
 # MODELARTS_LOCAL_BUCKETS (space-separated NAME=DIR, default modelarts-local-demo=examples/bucket),
 # MODELARTS_LOCAL_ARGS (extra serve arguments, e.g. "--mode simulated --config FILE.json").
 set -euo pipefail
@@ -10,6 +11,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 HOST="${MODELARTS_LOCAL_HOST:-127.0.0.1}"
 PORT="${MODELARTS_LOCAL_PORT:-8770}"
+OBS_PORT="${MODELARTS_LOCAL_OBS_PORT:-8771}"
 DATA="${MODELARTS_LOCAL_DATA:-$ROOT/.local/modelarts}"
 BUCKETS="${MODELARTS_LOCAL_BUCKETS:-modelarts-local-demo=$ROOT/examples/bucket}"
 PIDFILE="$ROOT/.local/modelarts.pid"
@@ -40,7 +42,7 @@ start() {
     local pid
     if pid="$(live_pid)"; then
         if healthy; then
-            say "already running (pid $pid) on http://$HOST:$PORT"
+            say "already running (pid $pid) on http://$HOST:$PORT, OBS on http://$HOST:$OBS_PORT"
             return 0
         fi
         say "pid $pid is alive but not healthy; restarting it"
@@ -56,7 +58,7 @@ start() {
     [[ -x "$PYTHON" ]] || { say "error: $PYTHON missing; run scripts/setup.sh first" >&2; return 1; }
 
     mkdir -p "$DATA" "$(dirname "$LOGFILE")"
-    local args=(serve --host "$HOST" --port "$PORT" --data-dir "$DATA")
+    local args=(serve --host "$HOST" --port "$PORT" --obs-port "$OBS_PORT" --data-dir "$DATA")
     local b
     for b in $BUCKETS; do
         mkdir -p "${b#*=}"
@@ -85,7 +87,7 @@ start() {
         fi
         sleep 0.2
     done
-    say "started (pid $pid) on http://$HOST:$PORT, data in $DATA, log in $LOGFILE"
+    say "started (pid $pid) on http://$HOST:$PORT, OBS on http://$HOST:$OBS_PORT, data in $DATA, log in $LOGFILE"
 }
 
 stop() {
@@ -112,7 +114,7 @@ status() {
     local pid
     if pid="$(live_pid)"; then
         if healthy; then
-            say "running (pid $pid) on http://$HOST:$PORT"
+            say "running (pid $pid) on http://$HOST:$PORT, OBS on http://$HOST:$OBS_PORT"
         else
             say "pid $pid alive but $HEALTH_URL does not answer"
         fi

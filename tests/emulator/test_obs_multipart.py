@@ -96,7 +96,7 @@ def test_completion_errors(obs_local: ObsLocal):
     big = sdk.uploadPart(BUCKET, key, 2, upload_id, object=b"b" * MIN_PART).body.etag
     last = sdk.uploadPart(BUCKET, key, 3, upload_id, object=b"l").body.etag
 
-    def complete(*chosen: tuple[int, str]) -> tuple[int, str]:
+    def complete(*chosen: tuple[int, str]) -> tuple[int, str | None]:
         request = CompleteMultipartUploadRequest([CompletePart(n, e) for n, e in chosen])
         result = sdk.completeMultipartUpload(BUCKET, key, upload_id, request)
         return result.status, result.errorCode
