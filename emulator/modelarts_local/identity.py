@@ -14,12 +14,13 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from .config import AccessKeyConfig, AccountConfig, ProjectConfig, UserConfig
 from .store import Store
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -121,50 +122,110 @@ class SigningKey:
         return cls(**{**data, "principal": Principal(**data["principal"])})
 
 
-class TemporaryKeyStore:
-    """Temporary AK/SK issued by IAM (``POST /v3.0/OS-CREDENTIAL/securitytokens``): written through to SQLite,
-    read from a bounded in-memory cache."""
+class _ExpiringRecords(Generic[R]):
+    """Records that never change once written and expire: written through to SQLite (a table of ``name``,
+    ``expires_at``, ``record`` as JSON), read from a bounded in-memory cache."""
 
     CACHE_SIZE = 10_000
+    TABLE: ClassVar[str]
+    NAME: ClassVar[str]  # the name column
 
     def __init__(self, store: Store) -> None:
         self._store = store
-        self._cache: OrderedDict[str, SigningKey] = OrderedDict()
+        self._cache: OrderedDict[str, R] = OrderedDict()
         self._lock = threading.Lock()
 
-    def put(self, key: SigningKey) -> None:
-        self._store.execute(
-            "INSERT OR REPLACE INTO temporary_keys (access_key, expires_at, record) VALUES (?, ?, ?)",
-            (key.access_key, key.expires_at or 0.0, json.dumps(key.to_json())),
-        )
-        self._remember(key)
+    def _name_of(self, record: R) -> str:
+        raise NotImplementedError
 
-    def get(self, access_key: str) -> SigningKey | None:
+    def _expiry_of(self, record: R) -> float:
+        raise NotImplementedError
+
+    def _to_json(self, record: R) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _from_json(self, data: dict[str, Any]) -> R:
+        raise NotImplementedError
+
+    def put(self, record: R) -> None:
+        self._store.execute(
+            f"INSERT OR REPLACE INTO {self.TABLE} ({self.NAME}, expires_at, record) VALUES (?, ?, ?)",
+            (self._name_of(record), self._expiry_of(record), json.dumps(self._to_json(record))),
+        )
+        self._remember(record)
+
+    def cached(self, name: str) -> bool:
         with self._lock:
-            key = self._cache.get(access_key)
-            if key is not None:
-                self._cache.move_to_end(access_key)
-                return key
-        rows = self._store.query("SELECT record FROM temporary_keys WHERE access_key=?", (access_key,))
+            return name in self._cache
+
+    def get(self, name: str) -> R | None:
+        with self._lock:
+            record = self._cache.get(name)
+            if record is not None:
+                self._cache.move_to_end(name)
+                return record
+        rows = self._store.query(f"SELECT record FROM {self.TABLE} WHERE {self.NAME}=?", (name,))
         if not rows:
             return None
-        key = SigningKey.from_json(json.loads(rows[0]["record"]))
-        self._remember(key)
-        return key
+        record = self._from_json(json.loads(rows[0]["record"]))
+        self._remember(record)
+        return record
 
     def purge(self, expired_before: float) -> None:
-        """Forget keys that expired before the given time (keeps the table small)."""
-        self._store.execute("DELETE FROM temporary_keys WHERE expires_at < ?", (expired_before,))
+        """Forget records that expired before the given time (keeps the table small)."""
+        self._store.execute(f"DELETE FROM {self.TABLE} WHERE expires_at < ?", (expired_before,))
         with self._lock:
-            for name in [k for k, v in self._cache.items() if (v.expires_at or 0.0) < expired_before]:
+            for name in [n for n, r in self._cache.items() if self._expiry_of(r) < expired_before]:
                 del self._cache[name]
 
-    def _remember(self, key: SigningKey) -> None:
+    def count(self) -> int:
+        return int(self._store.query(f"SELECT COUNT(*) AS n FROM {self.TABLE}")[0]["n"])
+
+    def _remember(self, record: R) -> None:
+        name = self._name_of(record)
         with self._lock:
-            self._cache[key.access_key] = key
-            self._cache.move_to_end(key.access_key)
+            self._cache[name] = record
+            self._cache.move_to_end(name)
             while len(self._cache) > self.CACHE_SIZE:
                 self._cache.popitem(last=False)
+
+
+class TokenStore(_ExpiringRecords[TokenRecord]):
+    """Issued IAM tokens."""
+
+    TABLE = "tokens"
+    NAME = "token"
+
+    def _name_of(self, record: TokenRecord) -> str:
+        return record.token
+
+    def _expiry_of(self, record: TokenRecord) -> float:
+        return record.expires_at
+
+    def _to_json(self, record: TokenRecord) -> dict[str, Any]:
+        return record.to_json()
+
+    def _from_json(self, data: dict[str, Any]) -> TokenRecord:
+        return TokenRecord.from_json(data)
+
+
+class TemporaryKeyStore(_ExpiringRecords[SigningKey]):
+    """Temporary AK/SK issued by IAM (``POST /v3.0/OS-CREDENTIAL/securitytokens``), by access key."""
+
+    TABLE = "temporary_keys"
+    NAME = "access_key"
+
+    def _name_of(self, record: SigningKey) -> str:
+        return record.access_key
+
+    def _expiry_of(self, record: SigningKey) -> float:
+        return record.expires_at or 0.0
+
+    def _to_json(self, record: SigningKey) -> dict[str, Any]:
+        return record.to_json()
+
+    def _from_json(self, data: dict[str, Any]) -> SigningKey:
+        return SigningKey.from_json(data)
 
 
 class AccessKeys:
@@ -183,58 +244,6 @@ class AccessKeys:
             )
             return SigningKey(key.access_key, key.secret_key, principal, key.security_token)
         return self._temporary.get(access_key)
-
-
-class TokenStore:
-    """Issued tokens: written through to SQLite, read from a bounded in-memory cache."""
-
-    CACHE_SIZE = 10_000
-
-    def __init__(self, store: Store) -> None:
-        self._store = store
-        self._cache: OrderedDict[str, TokenRecord] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def put(self, record: TokenRecord) -> None:
-        self._store.execute(
-            "INSERT OR REPLACE INTO tokens (token, expires_at, record) VALUES (?, ?, ?)",
-            (record.token, record.expires_at, json.dumps(record.to_json())),
-        )
-        self._remember(record)
-
-    def cached(self, token: str) -> bool:
-        with self._lock:
-            return token in self._cache
-
-    def get(self, token: str) -> TokenRecord | None:
-        with self._lock:
-            record = self._cache.get(token)
-            if record is not None:
-                self._cache.move_to_end(token)
-                return record
-        rows = self._store.query("SELECT record FROM tokens WHERE token=?", (token,))
-        if not rows:
-            return None
-        record = TokenRecord.from_json(json.loads(rows[0]["record"]))
-        self._remember(record)
-        return record
-
-    def purge(self, expired_before: float) -> None:
-        """Forget tokens that expired before the given time (keeps the table small)."""
-        self._store.execute("DELETE FROM tokens WHERE expires_at < ?", (expired_before,))
-        with self._lock:
-            for token in [t for t, r in self._cache.items() if r.expires_at < expired_before]:
-                del self._cache[token]
-
-    def count(self) -> int:
-        return int(self._store.query("SELECT COUNT(*) AS n FROM tokens")[0]["n"])
-
-    def _remember(self, record: TokenRecord) -> None:
-        with self._lock:
-            self._cache[record.token] = record
-            self._cache.move_to_end(record.token)
-            while len(self._cache) > self.CACHE_SIZE:
-                self._cache.popitem(last=False)
 
 
 def _first(items: Iterable[T], **wanted: str | None) -> T | None:

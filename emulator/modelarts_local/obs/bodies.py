@@ -11,8 +11,8 @@ from xml.sax.saxutils import escape
 
 from . import errors
 from .buckets import BucketInfo
-from .multipart import PartsPage, Upload, UploadsPage
-from .objects import ListPage, ObjectInfo
+from .multipart import PartsPage, Upload, UploadsListing, UploadsPage
+from .objects import Listing, ListPage, ObjectInfo
 
 MAX_DELETE_KEYS = 1000
 MAX_REQUEST_XML_BYTES = 4 * 1024 * 1024
@@ -38,27 +38,16 @@ class Documents:
         head = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         return f'{head}<{root} xmlns="{self._namespace}">{inner}</{root}>'.encode()
 
-    def list_objects(
-        self,
-        bucket: str,
-        page: ListPage,
-        *,
-        prefix: str,
-        marker: str,
-        delimiter: str,
-        max_keys: int,
-        owner: str,
-        url_encoded: bool,
-    ) -> bytes:
+    def list_objects(self, bucket: str, asked: Listing, page: ListPage, *, owner: str, url_encoded: bool) -> bytes:
         def text(value: str) -> str:
             return quote(value, safe="/") if url_encoded else value
 
-        inner = _elements(("Name", bucket), ("Prefix", text(prefix)), ("Marker", text(marker)))
-        if delimiter:
-            inner += _element("Delimiter", text(delimiter))
+        inner = _elements(("Name", bucket), ("Prefix", text(asked.prefix)), ("Marker", text(asked.marker)))
+        if asked.delimiter:
+            inner += _element("Delimiter", text(asked.delimiter))
         if url_encoded:
             inner += _element("EncodingType", "url")
-        inner += _elements(("MaxKeys", str(max_keys)), ("IsTruncated", _bool(page.truncated)))
+        inner += _elements(("MaxKeys", str(asked.max_keys)), ("IsTruncated", _bool(page.truncated)))
         if page.next_marker is not None:
             inner += _element("NextMarker", text(page.next_marker))
         for info in page.objects:
@@ -100,24 +89,17 @@ class Documents:
             _elements(("Bucket", upload.bucket), ("Key", upload.key), ("UploadId", upload.upload_id)),
         )
 
-    def list_uploads(
-        self,
-        bucket: str,
-        page: UploadsPage,
-        *,
-        prefix: str,
-        key_marker: str,
-        upload_id_marker: str,
-        limit: int,
-        owner: str,
-    ) -> bytes:
+    def list_uploads(self, bucket: str, asked: UploadsListing, page: UploadsPage, *, owner: str) -> bytes:
         inner = _elements(
-            ("Bucket", bucket), ("KeyMarker", key_marker), ("UploadIdMarker", upload_id_marker), ("Prefix", prefix)
+            ("Bucket", bucket),
+            ("KeyMarker", asked.key_marker),
+            ("UploadIdMarker", asked.upload_id_marker),
+            ("Prefix", asked.prefix),
         )
         if page.truncated and page.uploads:
             last = page.uploads[-1]
             inner += _elements(("NextKeyMarker", last.key), ("NextUploadIdMarker", last.upload_id))
-        inner += _elements(("MaxUploads", str(limit)), ("IsTruncated", _bool(page.truncated)))
+        inner += _elements(("MaxUploads", str(asked.limit)), ("IsTruncated", _bool(page.truncated)))
         for upload in page.uploads:
             inner += "<Upload>" + _elements(("Key", upload.key), ("UploadId", upload.upload_id))
             inner += f"<Initiator>{_element('ID', owner)}</Initiator><Owner>{_element('ID', owner)}</Owner>"

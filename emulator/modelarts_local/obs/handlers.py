@@ -24,8 +24,8 @@ from ..http import backend, call
 from . import errors
 from .addressing import Addressed, address
 from .bodies import parse_complete, parse_delete, quoted_etag
-from .multipart import parse_part_number
-from .objects import ObjectInfo
+from .multipart import UploadsListing, parse_part_number
+from .objects import Listing, ObjectInfo
 from .paths import ObsPathError, parse_obs_path
 from .reads import byte_range, check_conditions, http_date, overrides
 from .receiving import check_md5, drain, expected_md5, read_small, receive_into
@@ -151,28 +151,20 @@ async def delete_bucket(c: ObsCall) -> Response:
 
 async def list_objects(c: ObsCall) -> Response:
     query = c.target.query
-    prefix, marker, delimiter = (query.get(name) or "" for name in ("prefix", "marker", "delimiter"))
-    max_keys = _bounded_int(query.get("max-keys"), "max-keys", default=MAX_KEYS, cap=MAX_KEYS)
+    asked = Listing(
+        prefix=query.get("prefix") or "",
+        marker=query.get("marker") or "",
+        delimiter=query.get("delimiter") or "",
+        max_keys=_bounded_int(query.get("max-keys"), "max-keys", default=MAX_KEYS, cap=MAX_KEYS),
+    )
     encoding = query.get("encoding-type")
     if encoding not in (None, "url"):
         raise errors.InvalidArgument(
             "Invalid Encoding Method specified in Request", extra={"ArgumentName": "encoding-type"}
         )
     await call(c.obs.buckets.folder, c.bucket)
-    page = await call(
-        c.obs.objects.list, c.bucket, prefix=prefix, marker=marker, delimiter=delimiter, max_keys=max_keys
-    )
-    document = c.obs.documents.list_objects(
-        c.bucket,
-        page,
-        prefix=prefix,
-        marker=marker,
-        delimiter=delimiter,
-        max_keys=max_keys,
-        owner=c.owner,
-        url_encoded=encoding == "url",
-    )
-    return _xml(document)
+    page = await call(c.obs.objects.list, c.bucket, asked)
+    return _xml(c.obs.documents.list_objects(c.bucket, asked, page, owner=c.owner, url_encoded=encoding == "url"))
 
 
 async def delete_objects(c: ObsCall) -> Response:
@@ -270,29 +262,15 @@ async def delete_object(c: ObsCall) -> Response:
 
 async def list_multipart_uploads(c: ObsCall) -> Response:
     query = c.target.query
-    prefix, key_marker, upload_id_marker = (
-        query.get(name) or "" for name in ("prefix", "key-marker", "upload-id-marker")
+    asked = UploadsListing(
+        prefix=query.get("prefix") or "",
+        key_marker=query.get("key-marker") or "",
+        upload_id_marker=query.get("upload-id-marker") or "",
+        limit=_bounded_int(query.get("max-uploads"), "max-uploads", default=MAX_KEYS, cap=MAX_KEYS),
     )
-    limit = _bounded_int(query.get("max-uploads"), "max-uploads", default=MAX_KEYS, cap=MAX_KEYS)
     await call(c.obs.buckets.folder, c.bucket)
-    page = await call(
-        c.obs.uploads.in_progress,
-        c.bucket,
-        prefix=prefix,
-        key_marker=key_marker,
-        upload_id_marker=upload_id_marker,
-        limit=limit,
-    )
-    document = c.obs.documents.list_uploads(
-        c.bucket,
-        page,
-        prefix=prefix,
-        key_marker=key_marker,
-        upload_id_marker=upload_id_marker,
-        limit=limit,
-        owner=c.owner,
-    )
-    return _xml(document)
+    page = await call(c.obs.uploads.in_progress, c.bucket, asked)
+    return _xml(c.obs.documents.list_uploads(c.bucket, asked, page, owner=c.owner))
 
 
 async def initiate_multipart_upload(c: ObsCall) -> Response:

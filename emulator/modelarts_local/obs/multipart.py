@@ -52,6 +52,16 @@ class Part:
 
 
 @dataclass(frozen=True)
+class UploadsListing:
+    """What a listing of uploads in progress asks for: those after the markers, with keys starting with ``prefix``."""
+
+    prefix: str = ""
+    key_marker: str = ""
+    upload_id_marker: str = ""
+    limit: int = 1000
+
+
+@dataclass(frozen=True)
 class UploadsPage:
     uploads: list[Upload]
     truncated: bool
@@ -94,15 +104,14 @@ class MultipartUploads:
             raise errors.NoSuchUpload(extra={"UploadId": upload_id})
         return _upload(rows[0])
 
-    def in_progress(
-        self, bucket: str, *, prefix: str, key_marker: str, upload_id_marker: str, limit: int
-    ) -> UploadsPage:
+    def in_progress(self, bucket: str, asked: UploadsListing) -> UploadsPage:
         """The bucket's uploads in progress, by key then upload id, after the markers."""
+        prefix, key_marker, limit = asked.prefix, asked.key_marker, asked.limit
         rows = self._store.query(
             "SELECT upload_id, bucket, key, content_type, metadata, initiated FROM obs_uploads "
             "WHERE bucket=? AND substr(key, 1, length(?))=? AND (key>? OR (key=? AND upload_id>?)) "
             "ORDER BY key, upload_id LIMIT ?",
-            (bucket, prefix, prefix, key_marker, key_marker, upload_id_marker, limit + 1),
+            (bucket, prefix, prefix, key_marker, key_marker, asked.upload_id_marker, limit + 1),
         )
         uploads = [_upload(row) for row in rows]
         return UploadsPage(uploads[:limit], len(uploads) > limit)

@@ -77,6 +77,16 @@ class OpenObject:
 
 
 @dataclass(frozen=True)
+class Listing:
+    """What a listing asks for: keys after ``marker`` starting with ``prefix``, rolled up at ``delimiter``."""
+
+    prefix: str = ""
+    marker: str = ""
+    delimiter: str = ""
+    max_keys: int = 1000
+
+
+@dataclass(frozen=True)
 class ListPage:
     """One page of a listing: objects and common prefixes in key order, and where the next page starts."""
 
@@ -241,18 +251,18 @@ class ObjectStore:
 
     # --- listing --------------------------------------------------------------------------------------
 
-    def list(self, bucket: str, *, prefix: str, marker: str, delimiter: str, max_keys: int) -> ListPage:
+    def list(self, bucket: str, asked: Listing) -> ListPage:
         """One page of the bucket's listing (``listing.py``), each object described."""
         items = list_keys(
             self._buckets.folder(bucket),
-            prefix=prefix,
-            marker=marker,
-            delimiter=delimiter,
+            prefix=asked.prefix,
+            marker=asked.marker,
+            delimiter=asked.delimiter,
             hidden=frozenset({IN_BUCKET_STAGING}),
         )
-        page = list(islice(items, max_keys + 1))
-        truncated = len(page) > max_keys
-        page = page[:max_keys]
+        page = list(islice(items, asked.max_keys + 1))
+        truncated = len(page) > asked.max_keys
+        page = page[: asked.max_keys]
         files = [item for item in page if not item.is_prefix]
         records = self._records.get_many(bucket, [item.key for item in files])
         described = {item.key: self._listed_info(bucket, item, records.get(item.key)) for item in files}
