@@ -116,6 +116,12 @@ CREATE TABLE IF NOT EXISTS obs_parts (
     modified REAL NOT NULL,
     PRIMARY KEY (upload_id, part_number)
 );
+CREATE TABLE IF NOT EXISTS job_tags (
+    job_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (job_id, key)
+);
 CREATE TABLE IF NOT EXISTS samples (
     job_id TEXT NOT NULL,
     task TEXT NOT NULL,

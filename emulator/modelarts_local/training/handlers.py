@@ -133,6 +133,25 @@ async def delete_training_job(request: Request) -> Response:
     return empty_response(202)
 
 
+async def training_job_tags(request: Request) -> Response:
+    project = await project_id(request)
+    return json_response(await call(backend(request).jobs.tags, project, _job(request), now_ms()))
+
+
+async def create_training_job_tags(request: Request) -> Response:
+    project = await project_id(request)
+    body = await json_body(request)
+    await call(backend(request).jobs.create_tags, project, _job(request), body, now_ms())
+    return empty_response(204)
+
+
+async def delete_training_job_tags(request: Request) -> Response:
+    project = await project_id(request)
+    body = await json_body(request)
+    await call(backend(request).jobs.delete_tags, project, _job(request), body, now_ms())
+    return empty_response(204)
+
+
 async def training_job_action(request: Request) -> Response:
     project = await project_id(request)
     body = await json_body(request)
@@ -162,6 +181,13 @@ async def training_job_log_preview(request: Request) -> Response:
     project = await project_id(request)
     preview = backend(request).job_outputs.log_preview
     return json_response(await call(preview, project, _job(request), _task(request), now_ms()))
+
+
+async def training_job_log_lines(request: Request) -> Response:
+    project = await project_id(request)
+    query = dict(request.query_params)
+    lines = backend(request).job_outputs.log_lines
+    return json_response(await call(lines, project, _job(request), _task(request), query, now_ms()))
 
 
 async def training_job_metrics(request: Request) -> Response:

@@ -1,10 +1,11 @@
-"""What a training job produced: its tasks, task logs (pre-signed URL and preview), metrics and events."""
+"""What a training job produced: its tasks, task logs (pre-signed URL, preview, and by line), metrics and
+events."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,9 @@ from .execution import METRIC_NAMES, log_object
 from .job_model import TrainingJob
 from .job_store import JobStore
 from .jobs import TrainingJobService
+from .log_lines import LineIndex, LinePage
 from .phase_machine import PhaseMachine
-from .phases import Phase
+from .phases import TERMINAL, Phase
 
 EVENT_LEVELS = ("Info", "Warning", "Error")
 
@@ -38,6 +40,7 @@ class JobOutputs:
     machine: PhaseMachine
     mapper: ObsMapper
     signer: UrlSigner
+    lines: LineIndex = field(default_factory=LineIndex)
 
     def tasks(self, project_id: str, job_id: str, query: Mapping[str, str], now_ms: int) -> list[dict[str, Any]]:
         job = self.jobs.read(project_id, job_id, now_ms)
@@ -70,6 +73,14 @@ class JobOutputs:
             "current_size": len(data),
             "full_size": full_size,
         }
+
+    def log_lines(
+        self, project_id: str, job_id: str, task: str, query: Mapping[str, str], now_ms: int
+    ) -> dict[str, Any]:
+        """A page of the task's log by line (see ``log_lines.py``)."""
+        page = LinePage.from_query(query)
+        job, path = self._log_file(project_id, job_id, task, now_ms)
+        return self.lines.page(path, page, include_partial=job.phase in TERMINAL)
 
     def _log_file(self, project_id: str, job_id: str, task: str, now_ms: int) -> tuple[TrainingJob, Path]:
         job = self.jobs.read(project_id, job_id, now_ms)

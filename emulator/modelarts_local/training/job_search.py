@@ -25,9 +25,14 @@ SEARCH_FILTERS: dict[str, tuple[str, ...]] = {
 }
 
 
+TAG_CONDITION = "tag"
+"""The key of a condition made from the body's ``tags`` (``[{key, values}]``): values ``(key, *values)``."""
+
+
 @dataclass(frozen=True)
 class Condition:
-    """One filter: ``like`` (any value is a case-insensitive substring), ``in``, ``not`` or ``between``."""
+    """One filter: ``like`` (any value is a case-insensitive substring), ``in``, ``not`` or ``between``; or a
+    tag (``TAG_CONDITION``): the job has the tag key, with one of the values if any are given."""
 
     key: str
     operator: str
@@ -58,7 +63,7 @@ class JobSearch:
             raise errors.InvalidParam("order")
         group_by = body.get("group_by") or ""
         workspace_id = validation.workspace_id(body.get("workspace_id"), "workspace_id")
-        conditions = _conditions(body.get("filters"))
+        conditions = _conditions(body.get("filters")) + _tag_conditions(body.get("tags"))
         return cls(offset, limit, sort_by, order, group_by, workspace_id, conditions)
 
     @property
@@ -115,6 +120,25 @@ def _conditions(raw: Any) -> tuple[Condition, ...]:
             raise errors.UnsupportedConditionValue(str(values))
         conditions.append(_condition(key, str(operator), values))
     return tuple(conditions)
+
+
+def _tag_conditions(raw: Any) -> tuple[Condition, ...]:
+    """The body's ``tags`` filter (at most 10 ``{key, values}``: every key must be there, with one of its
+    values if any are given) as conditions (2788 otherwise)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or len(raw) > 10:
+        raise errors.InvalidParam("tags")
+    out = []
+    for item in raw:
+        key = item.get("key") if isinstance(item, dict) else None
+        values = item.get("values") or [] if isinstance(item, dict) else None
+        if not isinstance(key, str) or not key or not isinstance(values, list):
+            raise errors.InvalidParam("tags")
+        if not all(isinstance(v, str) for v in values):
+            raise errors.InvalidParam("tags")
+        out.append(Condition(TAG_CONDITION, "in", (key, *values)))
+    return tuple(out)
 
 
 def _condition(key: str, operator: str, values: list[str]) -> Condition:

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 from ..store import Store
 from .job_model import ForcedOutcome, JobEvent, RunningRecord, TaskStatus, TrainingJob
-from .job_search import Condition
+from .job_search import TAG_CONDITION, Condition
 from .phases import TERMINAL, Phase
 
 _TERMINAL = tuple(str(p) for p in TERMINAL)
@@ -186,11 +186,31 @@ class JobStore:
         return {str(r["phase"]): int(r["n"]) for r in rows}
 
     def delete(self, job_id: str) -> None:
-        """Forget a job with its events and samples."""
+        """Forget a job with its events, samples and tags."""
         with self._store.transaction():
             self._store.execute("DELETE FROM jobs WHERE id=?", (job_id,))
             self._store.execute("DELETE FROM events WHERE job_id=?", (job_id,))
             self._store.execute("DELETE FROM samples WHERE job_id=?", (job_id,))
+            self._store.execute("DELETE FROM job_tags WHERE job_id=?", (job_id,))
+
+    # --- tags ---------------------------------------------------------------------------------------------
+
+    def tags(self, job_id: str) -> dict[str, str]:
+        rows = self._store.query("SELECT key, value FROM job_tags WHERE job_id=?", (job_id,))
+        return {str(r["key"]): str(r["value"]) for r in rows}
+
+    def put_tags(self, job_id: str, tags: dict[str, str]) -> None:
+        """Add these tags; a key the job has already gets the new value."""
+        for key, value in tags.items():
+            self._store.execute(
+                "INSERT INTO job_tags (job_id, key, value) VALUES (?, ?, ?)"
+                " ON CONFLICT (job_id, key) DO UPDATE SET value = excluded.value",
+                (job_id, key, value),
+            )
+
+    def delete_tags(self, job_id: str, keys: Sequence[str]) -> None:
+        for key in keys:
+            self._store.execute("DELETE FROM job_tags WHERE job_id=? AND key=?", (job_id, key))
 
     # --- events -------------------------------------------------------------------------------------------
 
@@ -289,6 +309,12 @@ def _where(project_id: str, workspace_id: str, conditions: Sequence[Condition]) 
     clauses = ["project_id=?", "workspace_id=?"]
     params: list[Any] = [project_id, workspace_id]
     for condition in conditions:
+        if condition.key == TAG_CONDITION:  # a tag key (the first value), with any of the other values
+            key, *tag_values = (str(v) for v in condition.values)
+            wanted = f" AND value IN ({','.join('?' for _ in tag_values)})" if tag_values else ""
+            clauses.append(f"EXISTS (SELECT 1 FROM job_tags WHERE job_id = jobs.id AND key = ?{wanted})")
+            params += [key, *tag_values]
+            continue
         column = _COLUMNS[condition.key]
         values = list(condition.values)
         marks = ",".join("?" for _ in values)

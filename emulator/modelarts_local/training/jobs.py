@@ -25,6 +25,7 @@ from .job_search import JobSearch
 from .job_store import JobStore
 from .phase_machine import PhaseMachine
 from .phases import EVENTS, FORCEABLE, SECONDARY, TERMINABLE, TERMINAL, Phase
+from .tags import MAX_TAGS, tag_list, tags_in
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,28 @@ class TrainingJobService:
             if job.phase in TERMINABLE:
                 self.machine.terminate(job, now_ms, "The job is being deleted.")
             self.jobs.save(job)
+
+    # --- tags ---------------------------------------------------------------------------------------------
+
+    def tags(self, project_id: str, job_id: str, now_ms: int) -> dict[str, Any]:
+        job = self.read(project_id, job_id, now_ms)
+        return {"tags": tag_list(self.jobs.tags(job.id))}
+
+    def create_tags(self, project_id: str, job_id: str, body: dict[str, Any], now_ms: int) -> None:
+        """Add tags; a key the job has already gets the new value. At most ``MAX_TAGS`` in all (2788)."""
+        wanted = tags_in(body, values=True)
+        job = self.read(project_id, job_id, now_ms)
+        with self.store.transaction():
+            if len(self.jobs.tags(job.id) | wanted) > MAX_TAGS:
+                raise errors.InvalidParam("tags")
+            self.jobs.put_tags(job.id, wanted)
+
+    def delete_tags(self, project_id: str, job_id: str, body: dict[str, Any], now_ms: int) -> None:
+        """Remove the tags of these keys (a key the job does not have is no error)."""
+        keys = list(tags_in(body, values=False))
+        job = self.read(project_id, job_id, now_ms)
+        with self.store.transaction():
+            self.jobs.delete_tags(job.id, keys)
 
     def force_outcome(self, job_id: str, body: dict[str, Any], now_ms: int) -> dict[str, Any]:
         """Admin: end a simulated job now with the given outcome."""

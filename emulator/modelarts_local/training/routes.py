@@ -9,6 +9,7 @@ from .errors import ROUTING_ERRORS
 V2 = "/v2/{project_id}"
 ALGORITHM = V2 + "/algorithms/{algorithm_id}"
 JOB = V2 + "/training-jobs/{training_job_id}"
+JOB_TAGS = V2 + "/modelarts-training-job/{training_job_id}/tags"
 
 ROUTES = routes(
     {
@@ -23,8 +24,12 @@ ROUTES = routes(
         JOB + "/tasks": {"GET": h.list_training_job_tasks},
         JOB + "/tasks/{task_id}/logs/url": {"GET": h.training_job_log_url},
         JOB + "/tasks/{task_id}/logs/preview": {"GET": h.training_job_log_preview},
+        JOB + "/logs/{task_id}": {"GET": h.training_job_log_lines},
         JOB + "/metrics/{task_id}": {"GET": h.training_job_metrics},
         JOB + "/events": {"GET": h.training_job_events},
+        JOB_TAGS: {"GET": h.training_job_tags},
+        JOB_TAGS + "/create": {"POST": h.create_training_job_tags},
+        JOB_TAGS + "/delete": {"DELETE": h.delete_training_job_tags},
     }
 )
 
