@@ -7,8 +7,8 @@ Every failure is a :class:`~modelarts_pulumi.errors.ModelArtsApiError`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Literal
 
 import requests
 
@@ -27,10 +27,15 @@ from .wire import (
     JobList,
     JobSearchFilter,
     JobSearchRequest,
+    LogLines,
     LogPreview,
     LogUrl,
     Metrics,
+    TagFilter,
+    TagList,
+    TagsRequest,
     TaskPlacement,
+    TmsTag,
     TrainingJob,
     TrainingJobRequest,
 )
@@ -93,15 +98,28 @@ class ModelArtsClient:
         """All algorithms, or those whose name contains ``name`` (the service matches fuzzily)."""
         return list(self._iter_algorithms(name=name, workspace_id=workspace_id))
 
+    def list_algorithms_page(
+        self,
+        *,
+        name: str | None = None,
+        sort_by: str | None = None,
+        order: Literal["asc", "desc"] | None = None,
+        page: int = 0,
+        limit: int = PAGE_SIZE,
+        workspace_id: str | None = None,
+    ) -> AlgorithmList:
+        """One page of the algorithms whose name contains ``name`` (fuzzily), sorted (the service's default:
+        newest first); ``page`` counts pages of ``limit`` (at most 50), as the API's ``offset`` does."""
+        params: dict[str, Any] = {"offset": page, "limit": limit}
+        if name:
+            params["searches"] = f"name:{name}"
+        params.update({k: v for k, v in (("sort_by", sort_by), ("order", order), ("workspace_id", workspace_id)) if v})
+        return AlgorithmList.model_validate(self._json("GET", "/algorithms", params=params))
+
     def _iter_algorithms(self, *, name: str | None, workspace_id: str | None) -> Iterator[Algorithm]:
         page = 0
         while True:
-            params: dict[str, Any] = {"offset": page, "limit": PAGE_SIZE}
-            if name:
-                params["searches"] = f"name:{name}"
-            if workspace_id:
-                params["workspace_id"] = workspace_id
-            result = AlgorithmList.model_validate(self._json("GET", "/algorithms", params=params))
+            result = self.list_algorithms_page(name=name, page=page, workspace_id=workspace_id)
             yield from result.items
             if len(result.items) < PAGE_SIZE:
                 return
@@ -135,6 +153,33 @@ class ModelArtsClient:
         """Ask for deletion; the service deletes asynchronously (GET answers 2775 once it is gone)."""
         self.api.request("DELETE", self._path(f"/training-jobs/{job_id}"))
 
+    def search_training_jobs_page(
+        self,
+        *,
+        filters: Sequence[JobSearchFilter] = (),
+        tags: Sequence[TagFilter] = (),
+        sort_by: str | None = None,
+        order: Literal["asc", "desc"] | None = None,
+        page: int = 0,
+        limit: int = PAGE_SIZE,
+        workspace_id: str | None = None,
+    ) -> JobList:
+        """One page of the jobs matching ``filters`` and ``tags``, sorted (the service's default: newest first);
+        ``page`` counts pages of ``limit`` (at most 50), as the API's ``offset`` does."""
+        body = JobSearchRequest(
+            offset=page,
+            limit=limit,
+            sort_by=sort_by,
+            order=order,
+            workspace_id=workspace_id,
+            filters=list(filters) or None,
+            tags=list(tags) or None,
+        )
+        # A search changes nothing, so the transport may retry it like a GET.
+        return JobList.model_validate(
+            self._json("POST", "/training-job-searches", json=body.to_body(), idempotent=True)
+        )
+
     def search_training_jobs(
         self,
         *,
@@ -151,10 +196,7 @@ class ModelArtsClient:
         jobs: list[TrainingJob] = []
         page = 0
         while True:
-            body = JobSearchRequest(offset=page, limit=PAGE_SIZE, workspace_id=workspace_id, filters=filters or None)
-            # A search changes nothing, so the transport may retry it like a GET.
-            data = self._json("POST", "/training-job-searches", json=body.to_body(), idempotent=True)
-            result = JobList.model_validate(data)
+            result = self.search_training_jobs_page(filters=filters, page=page, workspace_id=workspace_id)
             jobs.extend(result.items)
             if len(result.items) < PAGE_SIZE:
                 return jobs
@@ -182,9 +224,58 @@ class ModelArtsClient:
         """The task's log text (the newest part when it is large)."""
         return LogPreview.model_validate(self._json("GET", f"/training-jobs/{job_id}/tasks/{task}/logs/preview"))
 
+    def get_log_lines(
+        self,
+        job_id: str,
+        task: str,
+        *,
+        base_line: str | None = None,
+        lines: int = 50,
+        order: Literal["asc", "desc"] = "desc",
+    ) -> LogLines:
+        """A page of the task's log by line (at most 500): ``asc`` the lines after ``base_line``, oldest first;
+        ``desc`` those before it, newest first; without ``base_line``, from the newest line (``desc``). The
+        next page starts at the answer's ``end_line``."""
+        params: dict[str, Any] = {"lines": lines, "order": order}
+        if base_line is not None:
+            params["base_line"] = base_line
+        return LogLines.model_validate(self._json("GET", f"/training-jobs/{job_id}/logs/{task}", params=params))
+
     def get_metrics(self, job_id: str, task: str) -> Metrics:
         """The task's runtime metrics: one averaged sample per minute, ``-1`` where there is no data."""
         return Metrics.model_validate(self._json("GET", f"/training-jobs/{job_id}/metrics/{task}"))
 
-    def list_events(self, job_id: str, *, limit: int = 100) -> JobEvents:
-        return JobEvents.model_validate(self._json("GET", f"/training-jobs/{job_id}/events", params={"limit": limit}))
+    def list_events(
+        self,
+        job_id: str,
+        *,
+        limit: int = 100,
+        page: int = 0,
+        order: Literal["asc", "desc"] | None = None,
+        level: str | None = None,
+        pattern: str | None = None,
+    ) -> JobEvents:
+        """One page of the job's events (at most 100), newest first unless ``order="asc"``; ``level``
+        (``Info``, ``Warning``, ``Error``) and ``pattern`` (a substring of the message) filter them."""
+        params: dict[str, Any] = {"limit": limit}
+        params.update(
+            {k: v for k, v in (("offset", page), ("order", order), ("level", level), ("pattern", pattern)) if v}
+        )
+        return JobEvents.model_validate(self._json("GET", f"/training-jobs/{job_id}/events", params=params))
+
+    # --- training-job tags (TMS) ---------------------------------------------------------------------------
+
+    def get_training_job_tags(self, job_id: str) -> dict[str, str]:
+        return TagList.model_validate(self._json("GET", f"/modelarts-training-job/{job_id}/tags")).as_dict()
+
+    def create_training_job_tags(self, job_id: str, tags: Mapping[str, str]) -> None:
+        """Add tags; a key the job has already gets the new value (so sending it twice does no harm)."""
+        body = TagsRequest(tags=[TmsTag(key=k, value=v) for k, v in sorted(tags.items())])
+        self.api.request(
+            "POST", self._path(f"/modelarts-training-job/{job_id}/tags/create"), json=body.to_body(), idempotent=True
+        )
+
+    def delete_training_job_tags(self, job_id: str, keys: Sequence[str]) -> None:
+        """Remove the tags of these keys (a key the job does not have is no error)."""
+        body = TagsRequest(tags=[TmsTag(key=key) for key in sorted(keys)])
+        self.api.request("DELETE", self._path(f"/modelarts-training-job/{job_id}/tags/delete"), json=body.to_body())

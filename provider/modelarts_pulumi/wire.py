@@ -417,6 +417,13 @@ class JobSearchFilter(WireModel):
     value: list[str]
 
 
+class TagFilter(WireModel):
+    """A search's tag filter: jobs with the tag ``key``, and one of ``values`` when any are given."""
+
+    key: str
+    values: list[str] | None = None
+
+
 class JobSearchRequest(WireModel):
     """Body of ``POST /training-job-searches`` (``offset`` is a page index)."""
 
@@ -426,6 +433,7 @@ class JobSearchRequest(WireModel):
     order: Literal["asc", "desc"] | None = None
     workspace_id: str | None = None
     filters: list[JobSearchFilter] | None = None
+    tags: list[TagFilter] | None = None
 
 
 class JobList(WireModel):
@@ -455,6 +463,21 @@ class LogPreview(WireModel):
     full_size: int | None = None
 
 
+class LogLines(WireModel):
+    """A page of a task's log by line (``GET /training-jobs/{id}/logs/{task}``): the next page starts at
+    ``end_line`` (line numbers are opaque strings)."""
+
+    start_line: str | None = None
+    end_line: str | None = None
+    lines: int = 0
+    content: str = ""
+
+    @property
+    def texts(self) -> list[str]:
+        """The page's lines, in the order asked for."""
+        return self.content.splitlines() if self.lines else []
+
+
 class MetricSeries(WireModel):
     metric: str
     value: list[float] = Field(default_factory=list)
@@ -482,3 +505,26 @@ class JobEvent(WireModel):
 class JobEvents(WireModel):
     total: int = 0
     events: list[JobEvent] = Field(default_factory=list)
+
+
+# --- tags (TMS) ----------------------------------------------------------------------------------------
+
+
+class TmsTag(WireModel):
+    key: str
+    value: str = ""
+
+
+class TagsRequest(WireModel):
+    """Body of ``POST .../modelarts-training-job/{id}/tags/create`` and ``DELETE .../tags/delete``."""
+
+    tags: list[TmsTag]
+
+
+class TagList(WireModel):
+    """Answer of ``GET .../modelarts-training-job/{id}/tags``."""
+
+    tags: list[TmsTag] = Field(default_factory=list)
+
+    def as_dict(self) -> dict[str, str]:
+        return {tag.key: tag.value for tag in self.tags}
