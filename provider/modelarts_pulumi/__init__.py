@@ -13,9 +13,12 @@ Settings come from the ``modelarts:`` stack config and the environment (see ``se
 from .client import ModelArtsClient
 from .errors import ModelArtsApiError, ModelArtsConfigError, ModelArtsError
 from .lookups import (
+    find_algorithms,
+    find_training_jobs,
     get_engines,
     get_flavors,
     get_log_url,
+    get_training_job_events,
     lookup_algorithm,
     lookup_engine,
     lookup_flavor,
@@ -37,9 +40,12 @@ __all__ = [
     "ModelArtsError",
     "Settings",
     "TrainingJob",
+    "find_algorithms",
+    "find_training_jobs",
     "get_engines",
     "get_flavors",
     "get_log_url",
+    "get_training_job_events",
     "lookup_algorithm",
     "lookup_engine",
     "lookup_flavor",

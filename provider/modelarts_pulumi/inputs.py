@@ -17,6 +17,7 @@ from .rules import (
     Description,
     Environments,
     FieldRuleError,
+    JobTags,
     ObjectName,
     ObsDir,
     ObsPath,
@@ -307,6 +308,20 @@ class TrainingJobInputs(CommonInputs):
         wire="metadata.annotations",
         default_factory=dict,
     )
+    tags: JobTags = prop(
+        change=Change.UPDATE,
+        doc="Key/value tags, set through the job tags API once the job is submitted, and changed in place (at "
+        "most 20; keys of 1-128 characters, values of at most 255).",
+        wire="tags",
+        default_factory=dict,
+    )
+    stopped: bool = prop(
+        False,
+        change=Change.UPDATE,
+        doc="``True`` stops the job and keeps it: a Creating, Pending or Running job is terminated in place "
+        "(preview shows an update) and its outputs and logs stay; a job that has ended is left as it is. It "
+        "never restarts a job: to run it again, change ``triggers``. A new job cannot start stopped.",
+    )
     triggers: Any = prop(
         None,
         change=Change.REPLACE,
@@ -326,6 +341,16 @@ class TrainingJobInputs(CommonInputs):
         change=Change.PROVIDER,
         doc="Seconds to wait for ``wait_for``. Pulumi's ``custom_timeouts`` never reach a dynamic provider; this does.",
         ge=1,
+    )
+    log_lines_per_second: int = prop(
+        10,
+        change=Change.PROVIDER,
+        doc="While ``up`` waits for ``running`` or ``completed``, the new lines of the job's task logs appear in "
+        "its output, prefixed with the job and the task, at most this many per second (``0`` turns this off). "
+        "Beyond the rate the newest lines are shown and the output says how many were skipped "
+        "(``... 120 lines skipped``); ``modelarts-pulumi logs`` has them all.",
+        ge=0,
+        le=1000,
     )
     keep_failed: bool = prop(
         False,

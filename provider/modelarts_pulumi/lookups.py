@@ -1,4 +1,5 @@
-"""Lookups for programs: training flavors and AI engines, and existing algorithms and jobs by ID.
+"""Lookups for programs: training flavors and AI engines, existing algorithms and jobs by ID, searches of
+jobs and algorithms, and the events of a job.
 
 They run in the program process with the same settings as the resources (the ``modelarts:`` stack config,
 then the environment). ``get_*`` return plain lists; ``lookup_*`` return Outputs that stay unknown in a
@@ -9,8 +10,8 @@ what exists when the asked-for item is not there.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal, TypeVar
 
 import pulumi
 from pulumi.runtime import is_dry_run
@@ -19,7 +20,9 @@ from .client import ModelArtsClient
 from .errors import ModelArtsApiError, ModelArtsConfigError, ModelArtsError
 from .program_settings import program_config, program_settings
 from .settings import Settings, checkable_settings
-from .wire import Engine, Flavor, WireModel
+from .wire import Algorithm, Engine, Flavor, JobEvent, JobSearchFilter, TagFilter, TrainingJob, WireModel
+
+PAGE_SIZE = 50
 
 _said_unknown: list[bool] = []
 
@@ -91,6 +94,114 @@ def get_log_url(
 ) -> str:
     """A fresh temporary URL of a task's log (a TrainingJob's ``log_url`` output is fetched once per phase)."""
     return _client(settings).get_log_url(job_id, task, download=download)
+
+
+def find_training_jobs(
+    *,
+    name: str | None = None,
+    phases: Sequence[str] = (),
+    algorithm_name: str | None = None,
+    kinds: Sequence[str] = (),
+    created_between: tuple[int, int] | None = None,
+    tags: Mapping[str, str | Sequence[str] | None] | None = None,
+    sort_by: Literal["create_time", "name", "phase", "duration"] = "create_time",
+    order: Literal["asc", "desc"] = "desc",
+    offset: int = 0,
+    limit: int | None = None,
+    workspace_id: str | None = None,
+    settings: Settings | None = None,
+) -> list[TrainingJob]:
+    """Training jobs of the project, through the search API: its filters (``name`` and ``algorithm_name``
+    match a part of the name; ``phases`` and ``kinds`` any of the values; ``created_between`` two epoch
+    milliseconds; ``tags`` ``{key: value, or a list of values, or None for any}``), sorted by ``sort_by``
+    (newest first by default), skipping ``offset`` matches and returning at most ``limit`` (all by default),
+    page by page."""
+    filters: list[JobSearchFilter] = []
+    for key, value in (("name", name), ("algorithm_name", algorithm_name)):
+        if value:
+            filters.append(JobSearchFilter(key=key, operator="like", value=[value]))
+    for key, values in (("phase", phases), ("kind", kinds)):
+        if values:
+            filters.append(JobSearchFilter(key=key, operator="in", value=list(values)))
+    if created_between:
+        filters.append(JobSearchFilter(key="create_time", operator="between", value=[str(t) for t in created_between]))
+    tag_filters = [TagFilter(key=key, values=_tag_values(value)) for key, value in (tags or {}).items()]
+    client = _client(settings)
+
+    def page(number: int) -> list[TrainingJob]:
+        result = client.search_training_jobs_page(
+            filters=filters, tags=tag_filters, sort_by=sort_by, order=order, page=number, workspace_id=workspace_id
+        )
+        return result.items
+
+    return _paged(page, offset, limit)
+
+
+def find_algorithms(
+    *,
+    name: str | None = None,
+    sort_by: Literal["create_time", "name"] = "create_time",
+    order: Literal["asc", "desc"] = "desc",
+    offset: int = 0,
+    limit: int | None = None,
+    workspace_id: str | None = None,
+    settings: Settings | None = None,
+) -> list[Algorithm]:
+    """Algorithms of the project whose name contains ``name`` (all without it), sorted by ``sort_by`` (newest
+    first by default), skipping ``offset`` and returning at most ``limit`` (all by default), page by page."""
+    client = _client(settings)
+
+    def page(number: int) -> list[Algorithm]:
+        return client.list_algorithms_page(
+            name=name, sort_by=sort_by, order=order, page=number, workspace_id=workspace_id
+        ).items
+
+    return _paged(page, offset, limit)
+
+
+def get_training_job_events(
+    job_id: str,
+    *,
+    level: Literal["Info", "Warning", "Error"] | None = None,
+    pattern: str | None = None,
+    settings: Settings | None = None,
+) -> list[JobEvent]:
+    """Every event of a training job, oldest first; ``level`` and ``pattern`` (a part of the message) filter
+    them."""
+    client = _client(settings)
+    return _paged(
+        lambda number: (
+            client.list_events(job_id, limit=100, page=number, order="asc", level=level, pattern=pattern).events
+        ),
+        0,
+        None,
+        page_size=100,
+    )
+
+
+Item = TypeVar("Item")
+
+
+def _paged(
+    page: Callable[[int], list[Item]], offset: int, limit: int | None, *, page_size: int = PAGE_SIZE
+) -> list[Item]:
+    """``limit`` items (all: None) from ``offset`` on, asking page after page (pages of ``page_size``)."""
+    found: list[Item] = []
+    number, skip = divmod(offset, page_size)
+    while limit is None or len(found) < limit:
+        items = page(number)
+        found.extend(items[skip:])
+        skip = 0
+        if len(items) < page_size:
+            break
+        number += 1
+    return found if limit is None else found[:limit]
+
+
+def _tag_values(value: str | Sequence[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [value] if isinstance(value, str) else list(value)
 
 
 def lookup_flavor(

@@ -1,10 +1,12 @@
-"""Huawei Cloud regions that serve ModelArts, and their default endpoints.
+"""Huawei Cloud regions that serve ModelArts, their default endpoints, and a job's page in the console.
 
 The list is the official Python SDK's (``huaweicloudsdkmodelarts/v1/region/modelarts_region.py``,
 release 3.1.211).
 """
 
 from __future__ import annotations
+
+from urllib.parse import quote
 
 MODELARTS_REGIONS: tuple[str, ...] = (
     "af-north-1",
@@ -52,3 +54,10 @@ def default_iam_endpoint(region: str) -> str:
     if region in _REGIONS_WITH_GLOBAL_IAM:
         return GLOBAL_IAM_ENDPOINT
     return f"https://iam.{region}.myhuaweicloud.com"
+
+
+def console_url(region: str, job_id: str) -> str:
+    """A training job's page in the Huawei Cloud console of its region."""
+    return (
+        f"https://console.huaweicloud.com/modelarts/?region={quote(region)}#/trainingJobs/detail?jobId={quote(job_id)}"
+    )

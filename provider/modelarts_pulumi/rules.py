@@ -70,12 +70,33 @@ def check_environments(value: dict[str, str]) -> dict[str, str]:
     return value
 
 
+MAX_JOB_TAGS = 20
+_TAG_KEY = re.compile(r"^[\w .:=+\-@]{1,128}$")
+_TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{0,255}$")
+
+
+def check_job_tags(value: dict[str, str]) -> dict[str, str]:
+    """The TMS rules for a training job's tags (the API reference's ``TmsTag``)."""
+    if len(value) > MAX_JOB_TAGS:
+        raise ValueError(f"at most {MAX_JOB_TAGS} tags (got {len(value)})")
+    for key, item in value.items():
+        if not _TAG_KEY.match(key) or key != key.strip() or key.startswith("_sys_"):
+            raise ValueError(
+                f"key {key!r} must be 1-128 letters, digits, spaces or '_ . : = + - @', with no space at either "
+                "end, and must not start with '_sys_'"
+            )
+        if not _TAG_VALUE.match(item):
+            raise ValueError(f"value of {key!r} must be at most 255 letters, digits, spaces or '_ . : / = + - @'")
+    return value
+
+
 ObjectName = Annotated[str, _name_rule(NAME_PATTERN)]
 Description = Annotated[str, StringConstraints(max_length=MAX_DESCRIPTION_LENGTH)]
 ChannelName = Annotated[str, _name_rule(HYPERPARAMETER_NAME_PATTERN)]
 ObsPath = Annotated[str, AfterValidator(check_obs_path)]
 ObsDir = Annotated[str, AfterValidator(check_obs_dir)]
 Environments = Annotated[dict[str, str], AfterValidator(check_environments)]
+JobTags = Annotated[dict[str, str], AfterValidator(check_job_tags)]
 
 
 def value_type_problem(type_: str, value: str) -> str | None:

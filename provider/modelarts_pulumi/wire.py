@@ -37,6 +37,9 @@ STOPPING_PHASES: frozenset[str] = frozenset({"Terminating"})
 STOPPABLE_PHASES: frozenset[str] = frozenset({"Creating", "Pending", "Running"})
 """Phases in which the terminate action is accepted (else 409 ModelArts.2796)."""
 
+LOGGING_PHASES: frozenset[str] = frozenset({"Running", "Terminating"}) | TERMINAL_PHASES
+"""Phases in which a job may have a log (a job that ended before it ran has none)."""
+
 Milestone = Literal["submitted", "running", "completed"]
 """How far a job got: submitted (it left ``Creating``), running, completed."""
 MILESTONE_PHASES: dict[str, frozenset[str]] = {

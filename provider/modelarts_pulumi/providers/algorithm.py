@@ -21,13 +21,17 @@ from .algorithm_mapping import matches_spec, outputs, to_request
 from .checking import check_props
 from .create import create_once
 from .progress import progress
+from .readable import readable_errors
 from .reads import fetch_existing, fetch_for_read
 from .validation import user_props
+
+WHAT = "algorithm"
 
 
 class AlgorithmProvider(context.StatelessProvider):
     """Creates, reads, updates and deletes ModelArts algorithms. Holds no state (see ``context``)."""
 
+    @readable_errors(WHAT)
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         return check_props(
             AlgorithmInputs, user_props(news), remote_checks.check_algorithm, remote_checks_on_known=False
@@ -36,6 +40,7 @@ class AlgorithmProvider(context.StatelessProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         return diffs.diff(AlgorithmInputs, olds, news)
 
+    @readable_errors(WHAT)
     def create(self, props: dict[str, Any]) -> CreateResult:
         client = context.client_for(props)
         if props.get("adopt_id"):
@@ -65,6 +70,7 @@ class AlgorithmProvider(context.StatelessProvider):
             algorithm = client.update_algorithm(adopt_id, to_request(inputs))
         return algorithm
 
+    @readable_errors(WHAT)
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         client = context.client_for(props)
         algorithm = fetch_for_read(
@@ -79,6 +85,7 @@ class AlgorithmProvider(context.StatelessProvider):
         inputs = {k: v for k, v in outs.items() if k in AlgorithmInputs.model_fields and k not in LOCATION_FIELDS}
         return ReadResult(id_, outs, inputs)
 
+    @readable_errors(WHAT)
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         client = context.client_for(olds)
         wanted = {**user_props(news), "name": news.get("name") or olds.get("name")}
@@ -86,6 +93,7 @@ class AlgorithmProvider(context.StatelessProvider):
         algorithm = client.update_algorithm(id_, to_request(inputs))
         return UpdateResult(outputs(client, algorithm, {**olds, **news, "name": inputs.name}))
 
+    @readable_errors(WHAT)
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         client = context.client_for(props)
         try:

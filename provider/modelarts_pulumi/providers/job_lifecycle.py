@@ -11,7 +11,16 @@ from __future__ import annotations
 from ..client import ModelArtsClient
 from ..errors import ModelArtsApiError, ModelArtsError
 from ..inputs import TrainingJobInputs
-from ..wire import MILESTONE_PHASES, PAST_MILESTONES_PHASES, STOPPABLE_PHASES, TERMINAL_PHASES, TrainingJob
+from ..job_summary import exit_code, summary_line
+from ..wire import (
+    MILESTONE_PHASES,
+    PAST_MILESTONES_PHASES,
+    STOPPABLE_PHASES,
+    STOPPING_PHASES,
+    TERMINAL_PHASES,
+    TrainingJob,
+)
+from .log_stream import LogStream
 from .polling import Deadline, poll_intervals
 from .progress import progress
 
@@ -26,10 +35,13 @@ class TrainingJobFailed(ModelArtsError):
 
 
 def wait_for_target(client: ModelArtsClient, job: TrainingJob, inputs: TrainingJobInputs) -> TrainingJob:
-    """Poll until the job reaches ``inputs.wait_for``; on failure clean up (unless kept) and raise."""
+    """Poll until the job reaches ``inputs.wait_for``, showing its task logs meanwhile (``log_stream``) and a
+    summary line at the end; on failure clean up (unless kept) and raise."""
     target = MILESTONE_PHASES[inputs.wait_for]
     deadline = Deadline(inputs.wait_timeout)
     job_id, name = job.metadata.id, job.metadata.name
+    follows_run = inputs.wait_for != "submitted"
+    stream = LogStream(client, job, inputs.log_lines_per_second if follows_run else 0)
     last_phase, last_said = "", 0.0
     for interval in poll_intervals():
         if job.phase != last_phase or deadline.elapsed - last_said >= PROGRESS_EVERY_SECONDS:
@@ -38,18 +50,60 @@ def wait_for_target(client: ModelArtsClient, job: TrainingJob, inputs: TrainingJ
                 f"(waiting for {inputs.wait_for})"
             )
             last_phase, last_said = job.phase, deadline.elapsed
-        if job.phase in target:
-            return job
-        if job.phase in PAST_MILESTONES_PHASES or deadline.expired:
-            why = (
-                f"is {job.phase}"
-                if job.phase in PAST_MILESTONES_PHASES
-                else f"did not reach {inputs.wait_for} within wait_timeout={inputs.wait_timeout}s (phase {job.phase})"
-            )
-            timeout = inputs.delete_timeout or DELETE_TIMEOUT_SECONDS
-            raise _failure(client, job, why, keep=inputs.keep_failed, delete_timeout=timeout)
-        deadline.sleep(interval)
+        if job.phase in target or job.phase in PAST_MILESTONES_PHASES or deadline.expired:
+            break
+        stream.sleep(deadline, interval)
         job = _poll(client, job_id, deadline, name=name) or job
+        stream.seen(job)
+    stream.close()
+    reached = job.phase in target
+    if follows_run or not reached:
+        progress(summary_line(job))
+    if reached:
+        return job
+    why = (
+        f"is {job.phase}"
+        if job.phase in PAST_MILESTONES_PHASES
+        else f"did not reach {inputs.wait_for} within wait_timeout={inputs.wait_timeout}s (phase {job.phase})"
+    )
+    timeout = inputs.delete_timeout or DELETE_TIMEOUT_SECONDS
+    raise _failure(client, job, why, keep=inputs.keep_failed, delete_timeout=timeout)
+
+
+def tag_new_job(client: ModelArtsClient, job: TrainingJob, inputs: TrainingJobInputs) -> None:
+    """Tag a job just submitted. If that fails, the job goes too (unless ``keep_failed``): a dynamic provider
+    cannot record a job that is half made."""
+    try:
+        client.create_training_job_tags(job.metadata.id, inputs.tags)
+    except ModelArtsError as exc:
+        timeout = inputs.delete_timeout or DELETE_TIMEOUT_SECONDS
+        raise _failure(
+            client, job, f"could not be tagged ({exc})", keep=inputs.keep_failed, delete_timeout=timeout
+        ) from exc
+
+
+def stop_job(client: ModelArtsClient, job: TrainingJob, *, timeout: float) -> TrainingJob:
+    """Terminate a job that can still be stopped and wait (at most ``timeout`` seconds) until it has ended; a
+    job that has ended already is left as it is. The job is kept: this is ``stopped=True``, not a delete."""
+    job_id, name = job.metadata.id, job.metadata.name
+    if job.phase not in STOPPABLE_PHASES and job.phase not in STOPPING_PHASES:
+        progress(f"training job {name} ({job_id}) is already {job.phase}: nothing to stop")
+        return job
+    progress(f"stopping training job {name} ({job_id}, {job.phase}); it is kept")
+    if job.phase in STOPPABLE_PHASES:
+        _terminate(client, job_id)
+    deadline = Deadline(timeout)
+    for interval in poll_intervals(cap=5.0):
+        job = _poll(client, job_id, deadline, name=name) or job
+        if job.phase in TERMINAL_PHASES:
+            progress(summary_line(job))
+            return job
+        if deadline.expired:
+            raise ModelArtsError(
+                f"training job {name} ({job_id}) was asked to stop but is still {job.phase} after "
+                f"{timeout:g}s; run `pulumi refresh` later to record how it ended"
+            )
+        deadline.sleep(interval)
     raise AssertionError("unreachable")
 
 
@@ -68,7 +122,8 @@ def _failure(
     client: ModelArtsClient, job: TrainingJob, why: str, *, keep: bool, delete_timeout: float = DELETE_TIMEOUT_SECONDS
 ) -> TrainingJobFailed:
     job_id, name = job.metadata.id, job.metadata.name
-    lines = [f"training job {name} ({job_id}) {why}."]
+    code = exit_code(job)
+    lines = [f"training job {name} ({job_id}) {why}" + (f" (exit code {code})." if code is not None else ".")]
     for status in job.status.task_statuses or []:
         lines.append(f"  task {status.task}: exit code {status.exit_code}, {status.message or 'no message'}")
     tail = _log_tail(client, job)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
 
 from ..client import ModelArtsClient
 from ..errors import ModelArtsError
 from ..inputs import ChannelData, TrainingJobInputs
+from ..job_summary import task_ends
 from ..outputs import TrainingJobOutputs
+from ..regions import console_url
 from ..wire import (
     TERMINAL_PHASES,
     AutoStop,
@@ -181,23 +182,9 @@ def described_inputs(job: TrainingJob) -> dict[str, Any]:
     return {key: value for key, value in described.items() if value not in (None, {})}
 
 
-def console_url(region: str, job_id: str) -> str:
-    """The job's page in the Huawei Cloud console for its region."""
-    return (
-        f"https://console.huaweicloud.com/modelarts/?region={quote(region)}#/trainingJobs/detail?jobId={quote(job_id)}"
-    )
-
-
 def task_outputs(job: TrainingJob) -> list[dict[str, Any]]:
-    """One entry per task. The service reports statuses of failed tasks; a Completed job's tasks all exited 0
-    (that is what Completed means), so they get 0 even when the service lists no status for them."""
-    statuses = {s.task: s for s in job.status.task_statuses or []}
-    out = []
-    for task in job.tasks:
-        status = statuses.get(task)
-        exit_code = status.exit_code if status else (0 if job.phase == "Completed" else None)
-        out.append({"task": task, "exit_code": exit_code, "message": (status.message or "") if status else ""})
-    return out
+    """One entry per task: ``task``, ``exit_code``, ``message`` (see ``job_summary.task_ends``)."""
+    return [{"task": end.task, "exit_code": end.exit_code, "message": end.message} for end in task_ends(job)]
 
 
 def job_outputs(

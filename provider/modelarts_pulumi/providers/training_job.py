@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from pulumi.dynamic import (
+    CheckFailure,
     CheckResult,
     CreateResult,
     DiffResult,
@@ -28,16 +29,25 @@ from .checking import ADOPTED_NAME, check_props
 from .create import create_once
 from .job_mapping import coerce_props, described_inputs, job_outputs, matches_spec, spec_differences, to_request
 from .progress import progress
+from .readable import readable_errors
 from .reads import fetch_existing, fetch_for_read
 from .validation import user_props
+
+WHAT = "training job"
 
 
 class TrainingJobProvider(context.StatelessProvider):
     """Submits, watches and deletes ModelArts training jobs. Holds no state (see ``context``)."""
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    @readable_errors(WHAT)
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         props = coerce_props(user_props(news))
-        return check_props(TrainingJobInputs, props, remote_checks.check_training_job, remote_checks_on_known=True)
+        result = check_props(TrainingJobInputs, props, remote_checks.check_training_job, remote_checks_on_known=True)
+        if not olds and news.get("stopped") is True:  # no olds: a new resource, not a replacement
+            result.failures.append(
+                CheckFailure("stopped", "stopped: a new job cannot start stopped; set it once the job exists")
+            )
+        return result
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         result = diffs.diff(TrainingJobInputs, olds, news)
@@ -48,6 +58,7 @@ class TrainingJobProvider(context.StatelessProvider):
             )
         return result
 
+    @readable_errors(WHAT)
     def create(self, props: dict[str, Any]) -> CreateResult:
         client = context.client_for(props)
         inputs = TrainingJobInputs.model_validate({**user_props(props), "name": props.get("name") or ADOPTED_NAME})
@@ -65,7 +76,12 @@ class TrainingJobProvider(context.StatelessProvider):
                 describe=lambda found: f"({found.metadata.id}, {found.phase})",
             )
             progress(f"training job {inputs.name} submitted as {job.metadata.id}")
-        job = job_lifecycle.wait_for_target(client, job, inputs)
+        if inputs.tags:
+            job_lifecycle.tag_new_job(client, job, inputs)
+        if inputs.stopped:  # a replacement of a stopped job: stopped at once, as the inputs say
+            job = job_lifecycle.stop_job(client, job, timeout=inputs.wait_timeout)
+        else:
+            job = job_lifecycle.wait_for_target(client, job, inputs)
         outputs = job_outputs(client, job, inputs.model_dump(mode="json", exclude_none=True), previous=None)
         return CreateResult(job.metadata.id, outputs)
 
@@ -85,6 +101,7 @@ class TrainingJobProvider(context.StatelessProvider):
         progress(f"adopting training job {job.metadata.name} ({job_id}, {job.phase})")
         return job
 
+    @readable_errors(WHAT)
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         client = context.client_for(props)
         first_read = props.get("job_id") is None  # `TrainingJob.get`: no inputs, never seen before
@@ -103,18 +120,30 @@ class TrainingJobProvider(context.StatelessProvider):
         if first_read:
             inputs.update(described_inputs(job))
         inputs["description"] = job.metadata.description or ""
+        inputs["tags"] = client.get_training_job_tags(id_)
         _report_ending(job, previous_phase=props.get("phase"))
         outputs = job_outputs(client, job, inputs, previous=props)
         return ReadResult(id_, outputs, inputs)
 
+    @readable_errors(WHAT)
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         client = context.client_for(olds)
         inputs = {**user_props(news), "name": news.get("name") or olds.get("name")}
         if (news.get("description") or "") != (olds.get("description") or ""):
             client.update_training_job_description(id_, news.get("description") or "")
+        _retag(client, id_, olds.get("tags") or {}, news.get("tags") or {})
         job = client.get_training_job(id_)
+        if news.get("stopped") and not olds.get("stopped"):
+            timeout = int(news.get("wait_timeout") or TrainingJobInputs.model_fields["wait_timeout"].default)
+            job = job_lifecycle.stop_job(client, job, timeout=timeout)
+        elif olds.get("stopped") and not news.get("stopped"):
+            progress(
+                f"training job {job.metadata.name} ({id_}): stopped=False does not restart a stopped job "
+                f"(it is {job.phase}); change `triggers` to run it again."
+            )
         return UpdateResult(job_outputs(client, job, inputs, previous=olds))
 
+    @readable_errors(WHAT)
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         timeout = float(props.get("delete_timeout") or job_lifecycle.DELETE_TIMEOUT_SECONDS)
         job_lifecycle.delete_job(context.client_for(props), id_, name=str(props.get("name", id_)), timeout=timeout)
@@ -137,6 +166,16 @@ def _report_ending(job: TrainingJob, *, previous_phase: Any) -> None:
         )
     else:
         progress(f"training job {name} ({job_id}) ended {job.phase} since the last update.")
+
+
+def _retag(client: ModelArtsClient, job_id: str, old: dict[str, str], new: dict[str, str]) -> None:
+    """Bring the job's tags from ``old`` to ``new``: remove the keys that went, set the ones that changed."""
+    removed = sorted(key for key in old if key not in new)
+    changed = {key: value for key, value in new.items() if old.get(key) != value}
+    if removed:
+        client.delete_training_job_tags(job_id, removed)
+    if changed:
+        client.create_training_job_tags(job_id, changed)
 
 
 def _find_reusable(client: ModelArtsClient, inputs: TrainingJobInputs) -> TrainingJob | None:

@@ -16,10 +16,11 @@ from .declared import Declared, DeclaredResource
 class TrainingJob(DeclaredResource, module="modelarts", name="TrainingJob"):
     """A ModelArts training job: an algorithm run once on a flavor, with data and output OBS paths.
 
-    A job is immutable but for its ``description``: changing any other input that reaches ModelArts replaces
-    it (shown at preview). With an explicit ``name`` the old job is deleted first (names collide); an
-    autonamed job is replaced by creating the new one first. ``triggers`` is the deliberate way to run the same
-    spec again, for instance after the job ended ``Failed`` (a failed job is reported, never re-run on its own).
+    A job is immutable but for its ``description`` and ``tags``, and ``stopped`` stops it in place: changing
+    any other input that reaches ModelArts replaces it (shown at preview). With an explicit ``name`` the old
+    job is deleted first (names collide); an autonamed job is replaced by creating the new one first.
+    ``triggers`` is the deliberate way to run the same spec again, for instance after the job ended ``Failed``
+    (a failed job is reported, never re-run on its own).
     """
 
     DECLARED = Declared(TrainingJobInputs, TrainingJobOutputs)
@@ -71,9 +72,12 @@ class TrainingJob(DeclaredResource, module="modelarts", name="TrainingJob"):
         volumes: pulumi.Input[Sequence[Any]] | None = None,
         auto_stop_hours: pulumi.Input[int] | None = None,
         annotations: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
+        tags: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
+        stopped: pulumi.Input[bool] | None = None,
         triggers: pulumi.Input[Any] | None = None,
         wait_for: pulumi.Input[str] | None = None,
         wait_timeout: pulumi.Input[int] | None = None,
+        log_lines_per_second: pulumi.Input[int] | None = None,
         keep_failed: pulumi.Input[bool] | None = None,
         delete_timeout: pulumi.Input[int] | None = None,
         adopt_id: pulumi.Input[str] | None = None,

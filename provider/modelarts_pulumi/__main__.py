@@ -1,0 +1,5 @@
+"""``python -m modelarts_pulumi``: the command-line tool (see :mod:`modelarts_pulumi.cli`)."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,105 @@
+"""The task logs of a job that ``up`` waits on, shown in the ``up`` output as they are written, at a bounded
+rate (``TrainingJob(log_lines_per_second=...)``).
+
+The hook into a wait is :meth:`LogStream.sleep`: the wait sleeps through it between two polls of the job,
+and it reads the logs meanwhile, every ``LOG_POLL_SECONDS``, once the job has a log. A chatty script cannot
+flood the engine: a token bucket lets ``rate`` lines a second through (``BURST_SECONDS`` of them at once);
+beyond that the newest lines of a read are shown, after a line saying how many were skipped.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from ..client import ModelArtsClient
+from ..errors import ModelArtsApiError
+from ..log_follow import NewLines, TaskLog, printable
+from ..wire import LOGGING_PHASES, TrainingJob
+from .polling import Deadline
+from .progress import log_line, progress
+
+LOG_POLL_SECONDS = 1.0
+BURST_SECONDS = 2.0
+
+
+class LogStream:
+    """Follows every task of one job; :meth:`pump` shows what is new."""
+
+    def __init__(
+        self,
+        client: ModelArtsClient,
+        job: TrainingJob,
+        rate: int,
+        *,
+        say: Callable[[str], None] = log_line,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.job = job
+        self.rate = rate
+        self.say = say
+        self.clock = clock
+        self.tokens = rate * BURST_SECONDS
+        self.filled_at = clock()
+        self.tasks: dict[str, TaskLog] = {}
+        self.shown = 0
+        self.skipped = 0
+        self.stopped_by: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.rate > 0 and self.stopped_by is None
+
+    def seen(self, job: TrainingJob) -> None:
+        """The job as the wait last polled it (its phase says whether it has a log yet)."""
+        self.job = job
+
+    def sleep(self, deadline: Deadline, seconds: float) -> None:
+        """Sleep ``seconds`` (within the deadline), reading the logs every ``LOG_POLL_SECONDS`` meanwhile."""
+        until = self.clock() + seconds
+        while True:
+            if self.active and self.job.phase in LOGGING_PHASES:
+                self.pump()
+            left = until - self.clock()
+            if left <= 0 or deadline.expired:
+                return
+            deadline.sleep(min(left, LOG_POLL_SECONDS))
+
+    def close(self) -> None:
+        """The wait is over: show what was written since the last read."""
+        if self.active and self.job.phase in LOGGING_PHASES:
+            self.pump()
+
+    def pump(self) -> None:
+        """Show the lines written since the last pump, within the rate."""
+        self._refill()
+        for task in self.job.tasks:
+            follower = self.tasks.setdefault(task, TaskLog(self.client, self.job.metadata.id, task))
+            try:
+                found = follower.read_new()
+            except ModelArtsApiError as exc:
+                if not exc.is_transient:  # e.g. a region without the call: say so once, and stop reading
+                    self.stopped_by = str(exc)
+                    progress(f"training job {self.job.metadata.name}: its log cannot be followed ({exc})")
+                    return
+                continue  # read again at the next pump
+            self._show(task, found)
+
+    def _refill(self) -> None:
+        now = self.clock()
+        self.tokens = min(self.rate * BURST_SECONDS, self.tokens + (now - self.filled_at) * self.rate)
+        self.filled_at = now
+
+    def _show(self, task: str, found: NewLines) -> None:
+        allowed = min(len(found.lines), int(self.tokens))
+        skipped = found.skipped + len(found.lines) - allowed
+        prefix = f"[{self.job.metadata.name} {task}]"
+        if skipped or found.unknown_skipped:
+            more = "more than " if found.unknown_skipped else ""
+            self.say(f"{prefix} ... {more}{skipped} line{'s' if skipped != 1 else ''} skipped")
+        for line in found.lines[len(found.lines) - allowed :]:
+            self.say(f"{prefix} {printable(line)}")
+        self.tokens -= allowed
+        self.shown += allowed
+        self.skipped += skipped
