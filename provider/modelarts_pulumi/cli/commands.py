@@ -45,8 +45,9 @@ PHASE_STYLES = {
     "Terminating": "yellow",
 }
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# No markup: names, log lines and messages are printed as they are (styles come as rich Text).
+out = Console(highlight=False, markup=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
 
 Command = TypeVar("Command", bound=Callable[..., Any])
 
@@ -59,7 +60,7 @@ def failures_reported(command: Command) -> Command:
         try:
             return command(*args, **kwargs)
         except (ModelArtsError, CliError, StackError, MissingExtra) as exc:
-            err.print(f"[red]error:[/red] {exc}", markup=True)
+            err.print(Text.assemble(("error:", "red"), f" {exc}"))
             sys.exit(EXIT_ERROR)
 
     return run  # type: ignore[return-value]

@@ -3,8 +3,9 @@ rate (``TrainingJob(log_lines_per_second=...)``).
 
 The hook into a wait is :meth:`LogStream.sleep`: the wait sleeps through it between two polls of the job,
 and it reads the logs meanwhile, every ``LOG_POLL_SECONDS``, once the job has a log. A chatty script cannot
-flood the engine: a token bucket lets ``rate`` lines a second through (``BURST_SECONDS`` of them at once);
-beyond that the newest lines of a read are shown, after a line saying how many were skipped.
+flood the engine: a token bucket lets ``rate`` lines a second through (``BURST_SECONDS`` of them at once,
+and once more at the end, so that the last lines are never lost); beyond that the newest lines of a read are
+shown, after a line saying how many were skipped.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class LogStream:
         self.tokens = rate * BURST_SECONDS
         self.filled_at = clock()
         self.tasks: dict[str, TaskLog] = {}
+        self.unsaid: dict[str, tuple[int, bool]] = {}  # per task: lines skipped not said yet, and whether more
         self.shown = 0
         self.skipped = 0
         self.stopped_by: str | None = None
@@ -67,9 +69,14 @@ class LogStream:
             deadline.sleep(min(left, LOG_POLL_SECONDS))
 
     def close(self) -> None:
-        """The wait is over: show what was written since the last read."""
+        """The wait is over: show what was written since the last read (with one more burst, so that the end
+        of the log, where a failure shows, is never lost), and say what was skipped."""
         if self.active and self.job.phase in LOGGING_PHASES:
+            self._refill()
+            self.tokens = max(self.tokens, self.rate * BURST_SECONDS)
             self.pump()
+        for task in list(self.unsaid):
+            self._say_skipped(task)
 
     def pump(self) -> None:
         """Show the lines written since the last pump, within the rate."""
@@ -93,13 +100,21 @@ class LogStream:
 
     def _show(self, task: str, found: NewLines) -> None:
         allowed = min(len(found.lines), int(self.tokens))
-        skipped = found.skipped + len(found.lines) - allowed
-        prefix = f"[{self.job.metadata.name} {task}]"
-        if skipped or found.unknown_skipped:
-            more = "more than " if found.unknown_skipped else ""
-            self.say(f"{prefix} ... {more}{skipped} line{'s' if skipped != 1 else ''} skipped")
+        skipped, more = self.unsaid.pop(task, (0, False))
+        self.unsaid[task] = (skipped + found.skipped + len(found.lines) - allowed, more or found.unknown_skipped)
+        if allowed:  # what was skipped is said just before the next lines shown (or at the end)
+            self._say_skipped(task)
         for line in found.lines[len(found.lines) - allowed :]:
-            self.say(f"{prefix} {printable(line)}")
+            self.say(f"{self._prefix(task)} {printable(line)}")
         self.tokens -= allowed
         self.shown += allowed
-        self.skipped += skipped
+
+    def _say_skipped(self, task: str) -> None:
+        skipped, more = self.unsaid.pop(task, (0, False))
+        if skipped or more:
+            self.skipped += skipped
+            lines = f"{'more than ' if more else ''}{skipped} line{'s' if skipped != 1 else ''}"
+            self.say(f"{self._prefix(task)} ... {lines} skipped")
+
+    def _prefix(self, task: str) -> str:
+        return f"[{self.job.metadata.name} {task}]"
