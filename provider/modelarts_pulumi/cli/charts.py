@@ -48,6 +48,7 @@ def write_png(path: Path, series: Series, *, title: str) -> Path:
 
     matplotlib.use("Agg")  # no display: write files only
     from matplotlib import pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     figure, axes = plt.subplots(figsize=(8, 4), dpi=100)
     for name, values in with_data(series).items():
@@ -55,6 +56,7 @@ def write_png(path: Path, series: Series, *, title: str) -> Path:
         axes.plot(minutes, [v for v in values if v is not None], marker="o", label=LABELS.get(name, name))
     axes.set_title(title)
     axes.set_xlabel("minute of the run")
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_ylabel("use (%)")
     axes.grid(True, alpha=0.3)
     if axes.lines:

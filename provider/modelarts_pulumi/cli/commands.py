@@ -45,8 +45,9 @@ PHASE_STYLES = {
     "Terminating": "yellow",
 }
 
-# No markup: names, log lines and messages are printed as they are (styles come as rich Text).
-out = Console(highlight=False, markup=False, soft_wrap=True)
+# No markup: names, log lines and messages are printed as they are (styles come as rich Text). Piped, a table
+# is never cut to 80 columns: IDs must stay whole.
+out = Console(highlight=False, markup=False, soft_wrap=True, width=None if sys.stdout.isatty() else 240)
 err = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
 
 Command = TypeVar("Command", bound=Callable[..., Any])

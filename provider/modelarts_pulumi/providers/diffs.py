@@ -34,8 +34,12 @@ def diff(model: type[BaseModel], olds: Mapping[str, Any], news: Mapping[str, Any
     """The diff of two sets of inputs of ``model``, as its fields declare: a changed replacing input replaces
     (one that is only replaced when given is left alone when the program leaves it out: "wherever it is now"),
     a changed updating input updates in place. An explicitly named replacement must wait for the old object to
-    go, since names are unique; an autonamed one is created first, under its new name."""
+    go, since names are unique; an autonamed one is created first, under its new name. An input the old state
+    lacks (written by a release that did not have it) counts as at its default, and so does one the new inputs
+    leave out: adding an input changes nothing that exists."""
     declared = inputs_of(model)
+    defaults = _defaults(model)
+    olds, news = {**defaults, **olds}, {**defaults, **news}
     replaces = [
         key
         for key in changed_keys(olds, news, (k for k, d in declared.items() if d.change in REPLACING))
@@ -47,3 +51,12 @@ def diff(model: type[BaseModel], olds: Mapping[str, Any], news: Mapping[str, Any
         replaces=replaces,
         delete_before_replace=bool(replaces) and not news.get("name_prefix"),
     )
+
+
+def _defaults(model: type[BaseModel]) -> dict[str, Any]:
+    """Each input's default, where it has one."""
+    out = {}
+    for name, field in model.model_fields.items():
+        if not field.is_required():
+            out[name] = field.get_default(call_default_factory=True)
+    return out

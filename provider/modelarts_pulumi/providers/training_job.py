@@ -120,7 +120,9 @@ class TrainingJobProvider(context.StatelessProvider):
         if first_read:
             inputs.update(described_inputs(job))
         inputs["description"] = job.metadata.description or ""
-        inputs["tags"] = client.get_training_job_tags(id_)
+        tags = client.get_training_job_tags(id_)
+        if tags or "tags" in props:  # a state written before tags existed stays as it was while there are none
+            inputs["tags"] = tags
         _report_ending(job, previous_phase=props.get("phase"))
         outputs = job_outputs(client, job, inputs, previous=props)
         return ReadResult(id_, outputs, inputs)
