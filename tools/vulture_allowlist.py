@@ -83,3 +83,12 @@ _.bytes_skipped
 _._content  # requests.Response internals set by a test double (tests/client/test_http.py)
 vhost_dns  # fixture used for its effect (tests/obs_client)
 forgotten  # a deliberately undeclared field, in a test model that must be refused (tests/provider)
+
+# --- The command-line tool: click registers a command by its decorator; rich renders what is set on a table. ---
+open_  # unused function (provider/modelarts_pulumi/cli/commands.py): the `open` command
+caption  # unused attribute (provider/modelarts_pulumi/cli/commands.py): a rich Table's caption, rendered
+
+# --- Errors that read well: what traceback.format_exc() reads off an exception (providers/readable.py). ---
+__traceback__  # unused attribute
+__context__  # unused attribute
+__suppress_context__  # unused attribute

@@ -15,6 +15,7 @@ import pulumi
 import pytest
 
 import modelarts_pulumi as modelarts
+from modelarts_pulumi.client import ModelArtsClient
 from modelarts_pulumi.settings import Settings
 from tests.support.constants import ENGINE_NAME, ENGINE_VERSION, FLAVOR_ID, REGION
 from tests.support.server import LocalModelArts
@@ -134,3 +135,25 @@ def test_looking_up_a_training_job_that_does_not_exist_names_its_id(local_modela
         in_program(
             lambda: modelarts.lookup_training_job("no-such-job"), config=local_modelarts.stack_config(), preview=False
         )
+
+
+def test_searches_filter_sort_and_page_and_a_job_has_its_events(local_modelarts: LocalModelArts, settings: Settings):
+    from tests.support.bodies import inline_job_body, unique
+
+    prefix = unique("find")
+    ids = []
+    for n in range(3):
+        body = inline_job_body("/lookup-bucket/code/", "/lookup-bucket/code/train.py", name=f"{prefix}-{n}")
+        ids.append(local_modelarts.call("POST", "/training-jobs", json=body).json()["metadata"]["id"])
+    client = ModelArtsClient(settings)
+    client.create_training_job_tags(ids[1], {"suite": prefix})
+
+    by_name = modelarts.find_training_jobs(name=prefix, sort_by="name", order="asc", settings=settings)
+    assert [j.metadata.id for j in by_name] == ids
+    paged = modelarts.find_training_jobs(name=prefix, sort_by="name", order="asc", offset=1, limit=1, settings=settings)
+    assert [j.metadata.id for j in paged] == ids[1:2]
+    assert [j.metadata.id for j in modelarts.find_training_jobs(tags={"suite": prefix}, settings=settings)] == [ids[1]]
+    assert modelarts.find_training_jobs(name=prefix, phases=["Failed"], settings=settings) == []
+    assert modelarts.find_algorithms(name=unique("none"), settings=settings) == []
+    events = modelarts.get_training_job_events(ids[0], settings=settings)
+    assert events and events[0].message == "Training job created."
