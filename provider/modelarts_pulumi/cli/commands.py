@@ -30,8 +30,10 @@ from ..wire import TERMINAL_PHASES, JobSearchFilter, TrainingJob
 from .charts import Series, terminal_chart, with_data, write_png
 from .extras import MissingExtra
 from .session import CliError, FoundJob, Session
-from .stack import Stack, StackError
+from .stack import Stack, StackError, StackJob
 
+GONE = "(gone)"
+"""The phase ``jobs`` shows for a job of the stack deleted outside Pulumi (until ``pulumi refresh`` forgets it)."""
 EXIT_NOT_COMPLETED = 1
 EXIT_ERROR = 1
 FOLLOW_SECONDS = 1.0
@@ -119,9 +121,7 @@ def jobs(session: Session, phases: tuple[str, ...], name: str | None, limit: int
     else:
         if not session.stack.available:
             raise CliError("no Pulumi project here: give --cwd or --stack, or filter (--phase, --name, --limit)")
-        rows = []
-        for stack_job in session.stack_jobs:
-            rows.append((stack_job.resource, session.client(stack_job).get_training_job(stack_job.job_id)))
+        rows = [(stack_job.resource, _now(session, stack_job)) for stack_job in session.stack_jobs]
     if as_json:
         emit_json([_job_json(resource, job) for resource, job in rows])
         return
@@ -139,6 +139,17 @@ def jobs(session: Session, phases: tuple[str, ...], name: str | None, limit: int
             "-" if code is None else str(code),
         )
     out.print(table)
+
+
+def _now(session: Session, stack_job: StackJob) -> TrainingJob:
+    """The stack's job as ModelArts has it now; one deleted outside Pulumi shows as ``(gone)``."""
+    try:
+        return session.client(stack_job).get_training_job(stack_job.job_id)
+    except ModelArtsApiError as exc:
+        if not exc.is_not_found:
+            raise
+    gone = {"metadata": {"id": stack_job.job_id, "name": stack_job.name}, "status": {"phase": GONE}}
+    return TrainingJob.model_validate(gone)
 
 
 def _job_json(resource: str | None, job: TrainingJob) -> dict[str, Any]:
