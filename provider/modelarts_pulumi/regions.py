@@ -42,6 +42,11 @@ def default_modelarts_endpoint(region: str) -> str:
     return _MODELARTS_ENDPOINT_EXCEPTIONS.get(region, f"https://modelarts.{region}.myhuaweicloud.com")
 
 
+def default_obs_endpoint(region: str) -> str:
+    """``https://obs.{region}.myhuaweicloud.com``: the regional OBS endpoint the OBS SDK documents for every region."""
+    return f"https://obs.{region}.myhuaweicloud.com"
+
+
 GLOBAL_IAM_ENDPOINT = "https://iam.myhuaweicloud.com"
 
 # ModelArts regions without a regional IAM endpoint in the SDK's table (huaweicloudsdkcore/auth/endpoint.py):

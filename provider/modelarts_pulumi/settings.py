@@ -21,7 +21,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from .errors import ModelArtsConfigError
-from .regions import MODELARTS_REGIONS, default_iam_endpoint, default_modelarts_endpoint
+from .regions import MODELARTS_REGIONS, default_iam_endpoint, default_modelarts_endpoint, default_obs_endpoint
 
 CONFIG_NAMESPACE = "modelarts"
 
@@ -31,6 +31,8 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
     # modelartsEndpoint also reads HUAWEICLOUD_SDK_REGION_MODELARTS_<REGION> (see _modelarts_endpoint_env).
     "modelartsEndpoint": (),
     "iamEndpoint": ("HW_AUTH_URL", "HUAWEICLOUD_SDK_IAM_ENDPOINT"),
+    # obsEndpoint also reads HUAWEICLOUD_SDK_REGION_OBS_<REGION>, the SDK's convention for any service.
+    "obsEndpoint": (),
     "accessKey": ("HW_ACCESS_KEY", "OS_ACCESS_KEY", "HUAWEICLOUD_SDK_AK"),
     "secretKey": ("HW_SECRET_KEY", "OS_SECRET_KEY", "HUAWEICLOUD_SDK_SK"),
     "securityToken": ("HW_SECURITY_TOKEN", "HUAWEICLOUD_SDK_SECURITY_TOKEN"),
@@ -67,9 +69,20 @@ _FALSE = frozenset({"0", "f", "false", "no", "off", ""})
 _SECRET_FIELDS = frozenset({"access_key", "secret_key", "security_token", "password", "token"})
 
 
+def endpoint_env_var(service: str, region: str) -> str:
+    """The SDK's per-region endpoint override of a service, e.g. ``HUAWEICLOUD_SDK_REGION_MODELARTS_CN_NORTH_4``
+    (``huaweicloudsdkcore/region/provider.py``, ``EnvRegionProvider``)."""
+    return f"HUAWEICLOUD_SDK_REGION_{service.upper()}_" + region.replace("-", "_").upper()
+
+
 def modelarts_endpoint_env_var(region: str) -> str:
-    """The SDK's per-region endpoint override, e.g. ``HUAWEICLOUD_SDK_REGION_MODELARTS_CN_NORTH_4``."""
-    return "HUAWEICLOUD_SDK_REGION_MODELARTS_" + region.replace("-", "_").upper()
+    """``HUAWEICLOUD_SDK_REGION_MODELARTS_<REGION>``."""
+    return endpoint_env_var("modelarts", region)
+
+
+def obs_endpoint_env_var(region: str) -> str:
+    """``HUAWEICLOUD_SDK_REGION_OBS_<REGION>``."""
+    return endpoint_env_var("obs", region)
 
 
 @dataclass(frozen=True)
@@ -83,6 +96,7 @@ class Settings:
     project_id: str | None
     modelarts_endpoint: str
     iam_endpoint: str
+    obs_endpoint: str = ""  # from_config always sets it; empty means the region's default
     access_key: str | None = None
     secret_key: str | None = None
     security_token: str | None = None
@@ -217,6 +231,7 @@ class _Reader:
             raise ModelArtsConfigError(f"no region: set {self.names('region')} (for example cn-north-4)")
         modelarts_endpoint = self.endpoint("modelartsEndpoint", (modelarts_endpoint_env_var(region),))
         iam_endpoint = self.endpoint("iamEndpoint")
+        obs_endpoint = self.endpoint("obsEndpoint", (obs_endpoint_env_var(region),))
         if region not in MODELARTS_REGIONS and (modelarts_endpoint is None or iam_endpoint is None):
             raise ModelArtsConfigError(
                 f"unknown region {region!r} ({self.where('region')}): ModelArts is offered in "
@@ -250,6 +265,7 @@ class _Reader:
             project_id=self.get("projectId"),
             modelarts_endpoint=modelarts_endpoint or default_modelarts_endpoint(region),
             iam_endpoint=iam_endpoint or default_iam_endpoint(region),
+            obs_endpoint=obs_endpoint or default_obs_endpoint(region),
             access_key=access_key,
             secret_key=secret_key,
             security_token=security_token,

@@ -132,6 +132,18 @@ def test_endpoint_overrides_from_config_and_from_the_sdk_env_vars():
     )
 
 
+def test_obs_endpoint_defaults_to_the_regions_and_is_overridden_like_the_others():
+    assert load({"region": "cn-east-3", **AKSK}).obs_endpoint == "https://obs.cn-east-3.myhuaweicloud.com"
+    env = {"HUAWEICLOUD_SDK_REGION_OBS_CN_NORTH_4": "http://127.0.0.1:8771/"}
+    assert load({"region": "cn-north-4", **AKSK}, env).obs_endpoint == "http://127.0.0.1:8771"
+    configured = load({"region": "cn-north-4", "modelarts:obsEndpoint": "https://obs.example:9443", **AKSK}, env)
+    assert configured.obs_endpoint == "https://obs.example:9443"
+    message = error_of({"region": "cn-north-4", "obsEndpoint": "127.0.0.1:8771", **AKSK})
+    assert "config modelarts:obsEndpoint must be an http(s) URL" in message
+    message = error_of({"region": "cn-north-4", **AKSK}, {"HUAWEICLOUD_SDK_REGION_OBS_CN_NORTH_4": "ftp://x"})
+    assert "env HUAWEICLOUD_SDK_REGION_OBS_CN_NORTH_4 must be an http(s) URL" in message
+
+
 def test_terraform_auth_url_is_accepted_as_iam_endpoint():
     settings = load(
         {"region": "cn-north-4", **AKSK}, {"HW_AUTH_URL": "https://iam.cn-north-4.myhuaweicloud.com:443/v3"}

@@ -15,9 +15,9 @@ import pytest
 from modelarts_pulumi.auth import IamTokenProvider, TokenAuth
 from modelarts_pulumi.errors import ModelArtsApiError
 from modelarts_pulumi.http import ApiSession
-from modelarts_pulumi.obs import ObsClient, TemporaryCredentials, request_temporary_credentials
+from modelarts_pulumi.obs import ObsClient, TemporaryCredentials, connect, request_temporary_credentials
 from modelarts_pulumi.settings import Settings
-from tests.obs_client.conftest import TMP_AK, TMP_SK, TOKEN
+from tests.obs_client.conftest import AK, TMP_AK, TMP_SK, TOKEN, make_settings
 from tests.obs_client.fake_obs import FakeObs
 
 UTC = timezone.utc  # datetime.UTC is Python 3.11+; the provider supports 3.10
@@ -148,3 +148,19 @@ def test_duration_is_checked_and_token_settings_alone_cannot_sign_obs(iam: FakeI
         )
     with pytest.raises(ValueError, match="IAM tokens are not accepted by OBS"):
         ObsClient(settings)
+
+
+def test_connect_gives_token_users_temporary_keys_and_aksk_users_their_own(iam: FakeIam, fake_obs: FakeObs):
+    settings = Settings.from_config(
+        {"region": "cn-north-4", "token": IAM_TOKEN, "iamEndpoint": iam.url, "obsEndpoint": fake_obs.url}, env={}
+    )
+    with connect(settings) as client:
+        assert str(client.endpoint) == fake_obs.url  # the setting, not the region's endpoint
+        client.put_object("bkt", "by-token-user.txt", b"hi")
+    assert len(iam.calls) == 1 and fake_obs.requests[-1].headers.get("x-amz-security-token") == TOKEN
+
+    aksk = make_settings(obsEndpoint=fake_obs.url)
+    with connect(aksk) as client:
+        assert client.get_object("bkt", "by-token-user.txt") == b"hi"
+    assert len(iam.calls) == 1  # AK/SK users sign with their own keys: no IAM call
+    assert fake_obs.requests[-1].headers["Authorization"].startswith(f"AWS {AK}:")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .bodies import DeleteResult, ObjectListing, ObjectSummary, PartInfo, PartListing
 from .client import CONTENT_SHA256, ObjectInfo, ObsClient, PutResult
+from .connect import connect, credential_source
 from .credentials import CredentialSource, ObsCredentials, StaticCredentials, credentials_from_settings
 from .endpoint import ObsEndpoint, default_obs_endpoint
 from .errors import ObsError, ObsTransportError
@@ -35,6 +36,8 @@ __all__ = [
     "TransferError",
     "TransferReport",
     "UploadItem",
+    "connect",
+    "credential_source",
     "credentials_from_settings",
     "default_obs_endpoint",
     "download_prefix",

@@ -117,7 +117,8 @@ class ObsClient:
     """OBS for one endpoint and one set of credentials. Thread-safe; close it (or use ``with``) when done.
 
     ``settings`` give the credentials (AK/SK, optionally temporary with a token), timeouts, retries and TLS;
-    ``endpoint`` defaults to the region's ``https://obs.{region}.myhuaweicloud.com``. IAM password or token
+    ``endpoint`` defaults to the settings' (``modelarts:obsEndpoint``, else the region's
+    ``https://obs.{region}.myhuaweicloud.com``). IAM password or token
     users pass ``credentials`` (temporary AK/SK from IAM, :mod:`.temporary_credentials`).
     """
 
@@ -137,7 +138,8 @@ class ObsClient:
                 "OBS needs AK/SK credentials: IAM tokens are not accepted by OBS. Set accessKey/secretKey, "
                 "or pass temporary credentials obtained from IAM (TemporaryCredentials)"
             )
-        self.endpoint = ObsEndpoint.parse(endpoint or default_obs_endpoint(settings.region), path_style=path_style)
+        address = endpoint or settings.obs_endpoint or default_obs_endpoint(settings.region)
+        self.endpoint = ObsEndpoint.parse(address, path_style=path_style)
         self.transport = ObsTransport(settings, self.endpoint, source, session=session, clock=clock)
 
     # --- buckets and listings ------------------------------------------------------------------------------

@@ -20,12 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
+from ..regions import default_obs_endpoint
 from .signer import OBS_STYLE, V2_STYLE, SignatureStyle, encode_key
-
-
-def default_obs_endpoint(region: str) -> str:
-    """``https://obs.{region}.myhuaweicloud.com``: the regional endpoint the SDK documents for every region."""
-    return f"https://obs.{region}.myhuaweicloud.com"
 
 
 def _is_ip_literal(host: str) -> bool:
