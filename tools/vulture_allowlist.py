@@ -55,6 +55,8 @@ name_seed  # inputs.py
 triggers  # inputs.py and the TrainingJob.__init__ keyword: reaches the props through locals()
 resolved_engine_id  # outputs.py and the Algorithm annotation
 exit_message  # outputs.py and the TrainingJob annotation
+algorithm_code_dir  # inputs.py: derived by the TrainingJob class, read from the props by the provider
+file_count  # outputs.py and the ObsFolder annotation (set from the program's listing)
 
 # --- Called by frameworks by name. ---
 _.redirect_slashes  # Starlette router option (emulator app.py)

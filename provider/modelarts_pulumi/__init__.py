@@ -1,8 +1,10 @@
-"""ModelArts training as code: Pulumi resources for algorithms and training jobs, plus catalog lookups.
+"""ModelArts training as code: Pulumi resources for algorithms and training jobs, the local code and data they
+run (uploaded to OBS by content), plus catalog lookups.
 
     import modelarts_pulumi as modelarts
 
-    algorithm = modelarts.Algorithm("train", code_dir="/bucket/code/", boot_file="/bucket/code/train.py",
+    code = modelarts.ObsFolder("code", source="src/", bucket="bucket", prefix="uploads/code/")
+    algorithm = modelarts.Algorithm("train", code_dir=code.folder, boot_file=code.file("train.py"),
                                     engine_name="PyTorch", engine_version="...")
     job = modelarts.TrainingJob("run", algorithm_id=algorithm.algorithm_id, flavor_id="modelarts.vm.cpu.8u",
                                 inputs={"data_url": "/bucket/data/"}, outputs={"train_url": "/bucket/out/"})
@@ -27,6 +29,7 @@ from .lookups import (
     pick_flavor,
 )
 from .resources.algorithm import Algorithm
+from .resources.obs_folder import ObsFolder
 from .resources.training_job import TrainingJob
 from .settings import Settings
 
@@ -38,6 +41,7 @@ __all__ = [
     "ModelArtsClient",
     "ModelArtsConfigError",
     "ModelArtsError",
+    "ObsFolder",
     "Settings",
     "TrainingJob",
     "find_algorithms",

@@ -41,6 +41,12 @@ class Change(str, Enum):
     """It steers what the provider does (waiting, deleting); nothing in ModelArts changes."""
     INTERNAL = "internal"
     """Set by the resource class, never by a program (what the autoname derives from)."""
+    DERIVED = "derived"
+    """Set by the resource class from what the program gives (a content hash, the code a job runs). A change from
+    one value to another replaces the object; a value that appears or disappears (a state written before it
+    existed, a program that opted out) replaces nothing."""
+    CONTENT = "through the content"
+    """It selects content that the resource class hashes: only a change of the content replaces the object."""
 
     def effect(self, what: str) -> str:
         """What a change does to ``what`` (``the training job``), in words, for the documentation."""
@@ -53,11 +59,15 @@ _EFFECTS = {
     Change.UPDATE: "Changing it updates {what} in place.",
     Change.PROVIDER: "Changing it changes nothing in ModelArts.",
     Change.INTERNAL: "Set by the resource class.",
+    Change.DERIVED: "Set by the resource class; a change from one value to another replaces {what}.",
+    Change.CONTENT: "Changing it replaces {what} only when the content it selects changes.",
 }
 
 
-REPLACING = frozenset({Change.REPLACE, Change.REPLACE_IF_GIVEN})
+REPLACING = frozenset({Change.REPLACE, Change.REPLACE_IF_GIVEN, Change.DERIVED})
 UPDATING = frozenset({Change.UPDATE, Change.PROVIDER})
+SET_BY_CLASS = frozenset({Change.INTERNAL, Change.DERIVED})
+"""What the resource class sets, never a program."""
 
 _KEY = "x-modelarts"
 
@@ -167,8 +177,8 @@ def program_only_inputs(model: type[BaseModel]) -> tuple[str, ...]:
 
 
 def program_inputs(model: type[BaseModel]) -> tuple[str, ...]:
-    """The inputs a program gives (every one but the internal ones): a resource class's keyword arguments."""
-    return tuple(name for name, declared in inputs_of(model).items() if declared.change is not Change.INTERNAL)
+    """The inputs a program gives (every one but those the class sets): a resource class's keyword arguments."""
+    return tuple(name for name, declared in inputs_of(model).items() if declared.change not in SET_BY_CLASS)
 
 
 def autoname_identity(model: type[BaseModel]) -> tuple[str, ...]:

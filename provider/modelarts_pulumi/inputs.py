@@ -10,14 +10,17 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, ValidationInfo, model_validator
 
+from .content import DEFAULT_EXCLUDES, SourceEntry
 from .declare import Change, prop
 from .rules import (
     MAX_AUTO_STOP_HOURS,
+    BucketName,
     ChannelName,
     Description,
     Environments,
     FieldRuleError,
     JobTags,
+    KeyPrefix,
     ObjectName,
     ObsDir,
     ObsPath,
@@ -328,6 +331,20 @@ class TrainingJobInputs(CommonInputs):
         doc="Any values, never sent to ModelArts: the deliberate way to run the same job again (a job that ended "
         "``Failed`` is reported, never re-run on its own).",
     )
+    rerun_on_code_change: bool = prop(
+        True,
+        change=Change.PROVIDER,
+        doc="Replace the job when the code it runs changes: the ``code_dir`` of the ``Algorithm`` given as "
+        "``algorithm_id`` (an ``ObsFolder`` gives a new one whenever the code changes), or the inline ``code_dir`` "
+        "and ``boot_file``; the preview says ``code changed: <old> -> <new>``. False keeps the job as it ran (the "
+        "state records the new code).",
+    )
+    algorithm_code_dir: str | None = prop(
+        None,
+        change=Change.DERIVED,
+        doc="The ``code_dir`` of the ``Algorithm`` whose ``algorithm_id`` the job was given, as the program declares "
+        "it (with ``rerun_on_code_change``).",
+    )
     wait_for: Milestone = prop(
         "submitted",
         change=Change.PROVIDER,
@@ -401,6 +418,48 @@ class TrainingJobInputs(CommonInputs):
         rules.no_duplicates("outputs", [c.name for c in self.outputs])
         rules.done()
         return self
+
+
+class ObsFolderInputs(Strict):
+    """Validated inputs of :class:`~modelarts_pulumi.ObsFolder`."""
+
+    source: str = prop(
+        change=Change.CONTENT,
+        doc="The local folder to upload (absolute, or relative to the project), or a ``pulumi.FileArchive`` (a "
+        "folder, ``.zip``, ``.tar``, ``.tar.gz``) or ``pulumi.AssetArchive``: a plain value, read and hashed when "
+        "the program runs.",
+    )
+    bucket: BucketName = prop(change=Change.REPLACE, doc="The OBS bucket (an Output of a bucket resource works).")
+    prefix: KeyPrefix = prop(
+        "",
+        change=Change.REPLACE,
+        doc="Where in the bucket: the folder is ``<prefix><hash>/``, e.g. ``uploads/code/``. Keep it outside the "
+        "source when the bucket is a local folder.",
+    )
+    exclude: list[str] = prop(
+        change=Change.CONTENT,
+        doc="Names (``*.pyc``) or relative paths (``data/raw/*``) left out, as :mod:`fnmatch` patterns; an "
+        "excluded folder is not read.",
+        default_factory=lambda: list(DEFAULT_EXCLUDES),
+    )
+    code_limits: bool = prop(
+        True,
+        change=Change.CONTENT,
+        doc="Refuse, at preview, content over ModelArts' limits on a code folder (1,000 files and folders, 16 "
+        "levels, 5 GB); set False for data.",
+    )
+    entries: list[SourceEntry] = prop(
+        change=Change.INTERNAL, doc="The source as the class read it (absolute paths).", default_factory=list
+    )
+    holder: str | None = prop(
+        None, change=Change.INTERNAL, doc="Who holds the folder (project/stack/resource), named by its marker."
+    )
+    content_hash: str | None = prop(
+        None,
+        change=Change.DERIVED,
+        doc="SHA-256 of the content (paths, sizes and bytes), computed when the program runs; the folder is named "
+        "after it.",
+    )
 
 
 def _has_engine(inputs: AlgorithmInputs | TrainingJobInputs) -> bool:

@@ -69,3 +69,19 @@ class TrainingJobOutputs(LocatedOutputs):
         "secret and never causes a diff. Fetched on create and whenever the phase changes; "
         "``modelarts_pulumi.get_log_url`` gives a fresh one.",
     )
+
+
+class ObsFolderOutputs(BaseModel):
+    """Outputs of :class:`~modelarts_pulumi.ObsFolder`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    folder: str = output(
+        doc="The folder in OBS, ``/<bucket>/<prefix><hash>/``: give it to ``code_dir`` or a channel. Known at "
+        "preview (when the bucket is), yet resources that use it wait for the upload."
+    )
+    file_count: int = output(doc="How many files it holds.")
+    total_bytes: int = output(doc="Their size, bytes.")
+    files: list[str] = output(doc="Its files, relative to the folder: what a delete removes, when no other holds it.")
+    region: str = output(doc="The region whose settings it was uploaded with.")
+    endpoint: str = output(doc="The OBS endpoint it was uploaded to: refresh and destroy act there.")

@@ -15,9 +15,10 @@ from .declare import Change, outputs_of, type_text
 from .inputs import ChannelData, ChannelInput, ParameterInput
 from .resources.algorithm import Algorithm
 from .resources.declared import DeclaredResource, introduction, object_kind
+from .resources.obs_folder import ObsFolder
 from .resources.training_job import TrainingJob
 
-RESOURCES: tuple[type[DeclaredResource], ...] = (Algorithm, TrainingJob)
+RESOURCES: tuple[type[DeclaredResource], ...] = (ObsFolder, Algorithm, TrainingJob)
 SHAPES: tuple[tuple[type[BaseModel], str], ...] = (
     (ParameterInput, "An element of `Algorithm.parameters`."),
     (ChannelInput, "An element of `Algorithm.inputs` and `Algorithm.outputs`."),

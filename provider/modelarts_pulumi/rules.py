@@ -18,7 +18,9 @@ from .wire import (
 )
 
 # `/bucket/dir/` or `obs://bucket/dir/`; bucket names follow the OBS rule (3-63 lowercase, digits, `-`, `.`).
-OBS_PATH = re.compile(r"^(obs:/)?/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\s]*)?$")
+BUCKET_NAME = r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"
+OBS_PATH = re.compile(rf"^(obs:/)?/{BUCKET_NAME}(/[^\s]*)?$")
+MAX_PREFIX_BYTES = 512  # OBS keys are at most 1,024 bytes: leave the other half to the folder's files
 MAX_AUTO_STOP_HOURS = 72
 
 
@@ -55,6 +57,28 @@ def check_obs_dir(value: str) -> str:
     if not value.endswith("/"):
         raise ValueError("must be an OBS folder, ending with '/'")
     return value
+
+
+def check_bucket_name(value: str) -> str:
+    if not re.fullmatch(BUCKET_NAME, value):
+        raise ValueError("must be an OBS bucket name: 3-63 lowercase letters, digits, '-' or '.' (no '/')")
+    return value
+
+
+def normal_prefix(value: str) -> str:
+    """An object key prefix as a folder: '' or ending with '/'."""
+    return value if not value or value.endswith("/") else value + "/"
+
+
+def check_prefix(value: str) -> str:
+    if value.startswith("/"):
+        raise ValueError("must be a key prefix inside the bucket, without a leading '/' (e.g. 'uploads/code/')")
+    parts = value.rstrip("/").split("/")
+    if value and any(part in ("", ".", "..") for part in parts):
+        raise ValueError("must not have empty, '.' or '..' segments")
+    if len(value.encode()) > MAX_PREFIX_BYTES:
+        raise ValueError(f"must be at most {MAX_PREFIX_BYTES} bytes")
+    return normal_prefix(value)
 
 
 def check_environments(value: dict[str, str]) -> dict[str, str]:
@@ -97,6 +121,8 @@ ObsPath = Annotated[str, AfterValidator(check_obs_path)]
 ObsDir = Annotated[str, AfterValidator(check_obs_dir)]
 Environments = Annotated[dict[str, str], AfterValidator(check_environments)]
 JobTags = Annotated[dict[str, str], AfterValidator(check_job_tags)]
+BucketName = Annotated[str, AfterValidator(check_bucket_name)]
+KeyPrefix = Annotated[str, AfterValidator(check_prefix)]
 
 
 def value_type_problem(type_: str, value: str) -> str | None:

@@ -12,9 +12,10 @@ import pulumi
 import pytest
 from pydantic import BaseModel
 
-from modelarts_pulumi import Algorithm, TrainingJob
+from modelarts_pulumi import Algorithm, ObsFolder, TrainingJob
 from modelarts_pulumi.declare import (
     REPLACING,
+    SET_BY_CLASS,
     Change,
     UndeclaredField,
     autoname_identity,
@@ -23,12 +24,13 @@ from modelarts_pulumi.declare import (
     program_inputs,
     prop,
 )
-from modelarts_pulumi.inputs import AlgorithmInputs, TrainingJobInputs
-from modelarts_pulumi.outputs import AlgorithmOutputs, TrainingJobOutputs
+from modelarts_pulumi.inputs import AlgorithmInputs, ObsFolderInputs, TrainingJobInputs
+from modelarts_pulumi.outputs import AlgorithmOutputs, ObsFolderOutputs, TrainingJobOutputs
 from modelarts_pulumi.providers.algorithm import AlgorithmProvider
 from modelarts_pulumi.providers.algorithm_mapping import to_request as algorithm_request
 from modelarts_pulumi.providers.autoname import autoname
 from modelarts_pulumi.providers.job_mapping import to_request as job_request
+from modelarts_pulumi.providers.obs_folder import ObsFolderProvider
 from modelarts_pulumi.providers.training_job import TrainingJobProvider
 from modelarts_pulumi.reference import render
 
@@ -36,6 +38,7 @@ REPO = Path(__file__).resolve().parents[2]
 RESOURCES = [
     pytest.param(Algorithm, AlgorithmInputs, AlgorithmOutputs, AlgorithmProvider, id="Algorithm"),
     pytest.param(TrainingJob, TrainingJobInputs, TrainingJobOutputs, TrainingJobProvider, id="TrainingJob"),
+    pytest.param(ObsFolder, ObsFolderInputs, ObsFolderOutputs, ObsFolderProvider, id="ObsFolder"),
 ]
 ENGINE = {"engine_name": "PyTorch", "engine_version": "pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64"}
 
@@ -79,7 +82,7 @@ def test_the_class_annotates_every_declared_output_with_its_type(cls, inputs, ou
         assert name in annotated, f"{cls.__name__}.{name} is declared but not annotated"
         assert annotated[name] == field.annotation, f"{cls.__name__}.{name}: {annotated[name]} != {field.annotation}"
     # Other annotations may only show inputs (every input is an output too).
-    assert set(annotated) - set(outputs.model_fields) <= set(program_inputs(inputs))
+    assert set(annotated) - set(outputs.model_fields) <= set(inputs.model_fields)
 
 
 @pytest.mark.parametrize(("cls", "inputs", "outputs", "provider"), RESOURCES)
@@ -88,9 +91,13 @@ def test_each_input_changes_what_it_declares(cls, inputs, outputs, provider):
     for name, declared in inputs_of(inputs).items():
         news = {**olds, name: "another value"}
         result = provider().diff("id", olds, news)
-        if declared.change in REPLACING:
+        if declared.change is Change.DERIVED:
+            # From one value to another it replaces; one that appears (an older state) replaces nothing.
+            assert not result.changes, name
+            assert provider().diff("id", {**olds, name: "was"}, news).replaces == [name], name
+        elif declared.change in REPLACING:
             assert result.replaces == [name], name
-        elif declared.change is Change.INTERNAL:
+        elif declared.change in (Change.INTERNAL, Change.CONTENT):
             assert not result.changes, name
         else:
             assert result.changes and result.replaces == [], name
@@ -207,7 +214,7 @@ def test_secrets_and_placeholders_come_from_the_declarations():
 def test_the_docstring_documents_every_input_and_output(cls, inputs, outputs, provider):
     doc = cls.__doc__ or ""
     for name, declared in inputs_of(inputs).items():
-        if declared.change is not Change.INTERNAL:
+        if declared.change not in SET_BY_CLASS:
             assert f"    {name}: {declared.doc[:40]}" in doc, name
     for name in outputs.model_fields:
         assert f"    {name} (" in doc, name

@@ -16,11 +16,13 @@ from typing import Any
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
 
 from ..client import ModelArtsClient
+from ..obs import ObsClient, connect
 from ..settings import CONFIG_NAMESPACE, Settings, config_from, config_text, located
 
 _lock = threading.Lock()
 _config: dict[str, str] = {}
 _clients: dict[tuple[str | None, str | None, str | None], ModelArtsClient] = {}
+_obs_clients: dict[tuple[str | None, str | None], ObsClient] = {}
 
 
 def configure(req: ConfigureRequest) -> None:
@@ -47,6 +49,7 @@ def set_stack_config(raw: Mapping[str, Any]) -> None:
             _config.clear()
             _config.update(selected)
             _clients.clear()
+            _obs_clients.clear()
 
 
 def stack_config() -> dict[str, str]:
@@ -77,6 +80,21 @@ def client_for(props: Mapping[str, Any]) -> ModelArtsClient:
     with _lock:
         _clients.setdefault(key, client)
         return _clients[key]
+
+
+def obs_client_for(props: Mapping[str, Any]) -> ObsClient:
+    """An OBS client for the region and OBS endpoint recorded on the resource (else the stack config's), with
+    current credentials (temporary AK/SK from IAM for IAM password and token users)."""
+    key = (props.get("region") or None, props.get("endpoint") or None)
+    with _lock:
+        cached = _obs_clients.get(key)
+    if cached is not None:
+        return cached
+    settings = Settings.from_config(located(stack_config(), region=key[0], project_id=None, endpoint=None))
+    client = connect(settings, endpoint=key[1])
+    with _lock:
+        _obs_clients.setdefault(key, client)
+        return _obs_clients[key]
 
 
 def location_of(client: ModelArtsClient) -> dict[str, str]:

@@ -30,20 +30,30 @@ def changed_keys(olds: Mapping[str, Any], news: Mapping[str, Any], keys: Iterabl
     return out
 
 
+def _replaces(change: Change, old: Any, new: Any) -> bool:
+    """Whether a changed input of this kind replaces the object (see :class:`~modelarts_pulumi.declare.Change`)."""
+    if change is Change.REPLACE:
+        return True
+    if change is Change.REPLACE_IF_GIVEN:
+        return bool(new)
+    return normal(old) is not None and normal(new) is not None  # DERIVED: from one value to another
+
+
 def diff(model: type[BaseModel], olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffResult:
     """The diff of two sets of inputs of ``model``, as its fields declare: a changed replacing input replaces
-    (one that is only replaced when given is left alone when the program leaves it out: "wherever it is now"),
-    a changed updating input updates in place. An explicitly named replacement must wait for the old object to
-    go, since names are unique; an autonamed one is created first, under its new name. An input the old state
-    lacks (written by a release that did not have it) counts as at its default, and so does one the new inputs
-    leave out: adding an input changes nothing that exists."""
+    (one that is only replaced when given is left alone when the program leaves it out: "wherever it is now";
+    a derived one only when it changes from one value to another), a changed updating input updates in place.
+    An explicitly named replacement must wait for the old object to go, since names are unique; an autonamed
+    one is created first, under its new name. An input the old state lacks (written by a release that did not
+    have it) counts as at its default, and so does one the new inputs leave out: adding an input changes
+    nothing that exists."""
     declared = inputs_of(model)
     defaults = _defaults(model)
     olds, news = {**defaults, **olds}, {**defaults, **news}
     replaces = [
         key
         for key in changed_keys(olds, news, (k for k, d in declared.items() if d.change in REPLACING))
-        if declared[key].change is Change.REPLACE or news.get(key)
+        if _replaces(declared[key].change, olds.get(key), news.get(key))
     ]
     updates = changed_keys(olds, news, (k for k, d in declared.items() if d.change in UPDATING))
     return DiffResult(

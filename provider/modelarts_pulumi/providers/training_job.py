@@ -9,6 +9,7 @@ change them), so a finished job stays quiet.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pulumi.dynamic import (
@@ -31,7 +32,7 @@ from .job_mapping import coerce_props, described_inputs, job_outputs, matches_sp
 from .progress import progress
 from .readable import readable_errors
 from .reads import fetch_existing, fetch_for_read
-from .validation import user_props
+from .validation import is_unknown, user_props
 
 WHAT = "training job"
 
@@ -42,7 +43,14 @@ class TrainingJobProvider(context.StatelessProvider):
     @readable_errors(WHAT)
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         props = coerce_props(user_props(news))
-        result = check_props(TrainingJobInputs, props, remote_checks.check_training_job, remote_checks_on_known=True)
+        result = check_props(
+            TrainingJobInputs,
+            props,
+            remote_checks.check_training_job,
+            remote_checks_on_known=True,
+            olds=olds,
+            replaces=lambda old, new: _diff(old, new).replaces or [],
+        )
         if not olds and news.get("stopped") is True:  # no olds: a new resource, not a replacement
             result.failures.append(
                 CheckFailure("stopped", "stopped: a new job cannot start stopped; set it once the job exists")
@@ -50,7 +58,8 @@ class TrainingJobProvider(context.StatelessProvider):
         return result
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        result = diffs.diff(TrainingJobInputs, olds, news)
+        result = _diff(olds, news)
+        _report_code_change(olds, news)
         if not result.replaces and olds.get("phase") in FAILED_PHASES:
             progress(
                 f"training job {olds.get('name')} ({_id}) ended {olds.get('phase')}; it is not re-run. "
@@ -149,6 +158,34 @@ class TrainingJobProvider(context.StatelessProvider):
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         timeout = float(props.get("delete_timeout") or job_lifecycle.DELETE_TIMEOUT_SECONDS)
         job_lifecycle.delete_job(context.client_for(props), id_, name=str(props.get("name", id_)), timeout=timeout)
+
+
+CODE_INPUTS = ("algorithm_code_dir", "code_dir", "boot_file")
+"""What says which code a job runs: its change replaces the job, unless ``rerun_on_code_change`` is False."""
+
+
+def _diff(olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffResult:
+    result = diffs.diff(TrainingJobInputs, olds, news)
+    replaces = result.replaces or []
+    if news.get("rerun_on_code_change") is False and set(replaces) & set(CODE_INPUTS):
+        kept = [key for key in replaces if key not in CODE_INPUTS]
+        before = result.delete_before_replace and bool(kept)
+        return DiffResult(changes=True, replaces=kept, delete_before_replace=before)
+    return result
+
+
+def _report_code_change(olds: dict[str, Any], news: dict[str, Any]) -> None:
+    """``code changed: <old> -> <new>`` in the preview, for the first code input that changed (both known)."""
+    for key in CODE_INPUTS:
+        old, new = olds.get(key), news.get(key)
+        if old and new and old != new and not is_unknown(new):
+            what = (
+                "kept, as rerun_on_code_change=False asks"
+                if news.get("rerun_on_code_change") is False
+                else "replaced by a job that runs the new code"
+            )
+            progress(f"training job {olds.get('name')}: code changed: {old} -> {new}; {what}")
+            return
 
 
 def _report_ending(job: TrainingJob, *, previous_phase: Any) -> None:

@@ -12,7 +12,7 @@ from pulumi.output import Unknown
 from pulumi.runtime import rpc
 from pydantic import BaseModel, ValidationError
 
-from ..declare import Change, keys
+from ..declare import SET_BY_CLASS, keys
 from ..rules import FieldRuleError
 
 PROVIDER_KEY = "__provider"
@@ -92,7 +92,7 @@ def _failure(loc: list[Any], message: str) -> CheckFailure:
 
 def _suggestion(model: type[BaseModel], loc: list[Any]) -> str:
     """`` (did you mean 'x'?; known: ...)`` for a misspelt key, found by walking ``loc`` through the model."""
-    hidden = set(keys(model, Change.INTERNAL))  # set by the resource classes: never worth suggesting
+    hidden = set(keys(model, SET_BY_CLASS))  # set by the resource classes: never worth suggesting
     fields: Mapping[str, Any] = model.model_fields
     for part in loc[:-1]:
         if isinstance(part, int):

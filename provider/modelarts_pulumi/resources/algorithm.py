@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -77,6 +78,19 @@ class Algorithm(DeclaredResource, module="modelarts", name="Algorithm"):
         # provider cannot answer previews, so every output of an updated resource is unknown then, and a job
         # using `algorithm_id` would show as replaced although the update keeps the ID.
         self.algorithm_id = self.id
+        if code_dir is not None:
+            _code_dirs[self.algorithm_id] = code_dir
+
+
+# The code_dir each Algorithm was declared with, by the algorithm_id Output it exposes: a TrainingJob given that
+# Output runs this code, and is replaced when it changes (TrainingJob's rerun_on_code_change).
+_code_dirs: weakref.WeakKeyDictionary[pulumi.Output[str], pulumi.Input[str]] = weakref.WeakKeyDictionary()
+
+
+def code_dir_of(algorithm_id: object) -> pulumi.Input[str] | None:
+    """The ``code_dir`` of the Algorithm whose ``algorithm_id`` Output this is, as the program declared it; None
+    for anything else (a plain ID, an Output derived from it, an algorithm without code)."""
+    return _code_dirs.get(algorithm_id) if isinstance(algorithm_id, pulumi.Output) else None
 
 
 Algorithm.__doc__ = Algorithm.DECLARED.docstring(Algorithm)

@@ -37,7 +37,7 @@ class Declared:
         what an autoname derives from, when no name is given; and every computed output as None, so that it
         becomes an attribute of the resource object."""
         props = {name: args[name] for name in program_inputs(self.inputs)}
-        if props.get("name") is None:
+        if "name" in self.inputs.model_fields and props.get("name") is None:
             props["name_prefix"] = resource_name
             props["name_seed"] = f"{pulumi.get_project()}/{pulumi.get_stack()}"
         props.update({name: None for name in outputs_of(self.outputs) if name not in props})
@@ -91,14 +91,15 @@ class DeclaredResource(Resource):
     """A dynamic resource registered from its declarations (``DECLARED``) and served by ``PROVIDER``.
 
     A subclass names every input as a keyword argument of its ``__init__`` (so that editors show each one with
-    its type) and hands them all over with ``super().__init__(resource_name, locals())``.
+    its type) and hands them all over with ``super().__init__(resource_name, locals())``, plus the inputs it
+    derives from them (``derived``: those declared ``Change.DERIVED`` or ``Change.INTERNAL``).
     """
 
     DECLARED: ClassVar[Declared]
     PROVIDER: ClassVar[type[ResourceProvider]]
 
-    def __init__(self, resource_name: str, args: Mapping[str, Any]) -> None:
-        props = self.DECLARED.props(resource_name, args)
+    def __init__(self, resource_name: str, args: Mapping[str, Any], derived: Mapping[str, Any] | None = None) -> None:
+        props = {**self.DECLARED.props(resource_name, args), **(derived or {})}
         check_settings_before_deploy(args.get("region"), args.get("project_id"), args.get("endpoint"))
         super().__init__(self.PROVIDER(), resource_name, props, self.DECLARED.options(args.get("opts")))
 

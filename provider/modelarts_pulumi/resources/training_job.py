@@ -10,6 +10,7 @@ import pulumi
 from ..inputs import TrainingJobInputs
 from ..outputs import TrainingJobOutputs
 from ..providers.training_job import TrainingJobProvider
+from .algorithm import code_dir_of
 from .declared import Declared, DeclaredResource
 
 
@@ -75,6 +76,7 @@ class TrainingJob(DeclaredResource, module="modelarts", name="TrainingJob"):
         tags: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
         stopped: pulumi.Input[bool] | None = None,
         triggers: pulumi.Input[Any] | None = None,
+        rerun_on_code_change: pulumi.Input[bool] | None = None,
         wait_for: pulumi.Input[str] | None = None,
         wait_timeout: pulumi.Input[int] | None = None,
         log_lines_per_second: pulumi.Input[int] | None = None,
@@ -89,7 +91,9 @@ class TrainingJob(DeclaredResource, module="modelarts", name="TrainingJob"):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         # Every keyword argument is an input of TrainingJobInputs (tests/provider/test_declarations.py checks it).
-        super().__init__(resource_name, locals())
+        # The code the algorithm runs, when the program declares it: its change replaces the job.
+        code = code_dir_of(algorithm_id) if rerun_on_code_change is not False else None
+        super().__init__(resource_name, locals(), {"algorithm_code_dir": code})
         # Known at preview when the job is only updated (see Algorithm.algorithm_id).
         self.job_id = self.id
 

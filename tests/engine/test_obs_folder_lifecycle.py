@@ -1,0 +1,139 @@
+"""ObsFolder through the real Pulumi CLI: the code and data of a stack, uploaded by content, and the chain a code
+change sets off (folder replaced, algorithm updated in place, jobs replaced, ``code changed: <old> -> <new>`` in
+the preview), then destroy leaving the bucket as it was.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from modelarts_pulumi.obs import ObsClient
+from tests.engine.obs_stack import ObsBackend, bucket_keys
+from tests.engine.stack import job_gone, make_project, server_client, steps
+from tests.support.programs import Program, code
+
+pytestmark = pytest.mark.pulumi_cli
+
+BUCKET = "folder-bucket"
+PROGRAM = (
+    Program(bucket=BUCKET)
+    .line(
+        'source = modelarts.ObsFolder("code", source="src", bucket=bucket, prefix="uploads/code/")',
+        'data = modelarts.ObsFolder("data", source="data", bucket=bucket, prefix="uploads/data/", code_limits=False)',
+    )
+    .algorithm(code_dir=code("source.folder"), boot_file=code('source.file("train.py")'))
+    .training_job(inputs={"data_url": code("data.folder")})
+    .training_job(
+        "inline",
+        var="inline",
+        algorithm_id=None,
+        code_dir=code("source.folder"),
+        boot_file=code('source.file("train.py")'),
+        engine_name=code('"PyTorch"'),
+        engine_version=code('"pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64"'),
+        inputs=None,
+        outputs=None,
+        log_export_path=None,
+    )
+    .export(
+        code_folder="source.folder",
+        code_hash="source.content_hash",
+        code_files="source.file_count",
+        data_folder="data.folder",
+        algorithm_id="algorithm.algorithm_id",
+        job_id="job.job_id",
+        inline_id="inline.job_id",
+    )
+    .text()
+)
+
+
+def write_sources(root: Path) -> None:
+    (root / "src" / "lib").mkdir(parents=True)
+    (root / "src" / "train.py").write_text("print('training')\n")
+    (root / "src" / "lib" / "util.py").write_text("X = 1\n")
+    (root / "src" / ".git").mkdir()
+    (root / "src" / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (root / "src" / "__pycache__").mkdir()
+    (root / "src" / "__pycache__" / "util.cpython-311.pyc").write_bytes(b"\0compiled")
+    (root / "data").mkdir()
+    (root / "data" / "train.csv").write_text("x,label\n1,0\n2,1\n")
+
+
+def code_dir_of(server: Any, algorithm_id: str) -> str | None:
+    config = server_client(server).get_algorithm(algorithm_id).job_config
+    return config.code_dir if config else None
+
+
+def diagnostics(preview: dict[str, Any]) -> str:
+    return "\n".join(str(d.get("message", "")) for d in preview.get("diagnostics") or [])
+
+
+def test_a_code_change_replaces_the_folder_updates_the_algorithm_and_reruns_the_jobs(
+    tmp_path: Path, local_modelarts: Any, obs_backend: ObsBackend
+) -> None:
+    client: ObsClient = obs_backend.client
+    obs_backend.create_bucket(BUCKET)
+    client.put_object(BUCKET, "keep/me.txt", b"there before")
+    before = bucket_keys(client, BUCKET)
+
+    project = make_project(tmp_path / "p", local_modelarts, PROGRAM, config=obs_backend.stack_config())
+    write_sources(project.directory)
+    assert steps(project.preview_json()) == {
+        "code": "create",
+        "data": "create",
+        "algo": "create",
+        "job": "create",
+        "inline": "create",
+    }
+    assert bucket_keys(client, BUCKET) == before  # nothing is uploaded at preview
+
+    project.up()
+    first = project.outputs()
+    old_folder = first["code_folder"]
+    assert old_folder == f"/{BUCKET}/uploads/code/{first['code_hash'][:16]}/"
+    assert first["code_files"] == 2
+    keys = bucket_keys(client, BUCKET)
+    code_prefix = old_folder.removeprefix(f"/{BUCKET}/")
+    assert {k for k in keys if k.startswith(code_prefix)} == {code_prefix + "train.py", code_prefix + "lib/util.py"}
+    assert client.get_object(BUCKET, code_prefix + "train.py") == b"print('training')\n"
+    markers = [k for k in keys if "/.holders/" in k]
+    assert len(markers) == 2, keys  # one per folder
+    assert code_dir_of(local_modelarts, first["algorithm_id"]) == old_folder
+
+    # Unchanged content: no diff at all (and a file that only an exclude pattern matches does not count).
+    (project.directory / "src" / "__pycache__" / "new.cpython-311.pyc").write_bytes(b"\0other")
+    assert steps(project.preview_json()) == {}
+
+    # One byte: the folder is replaced, the algorithm updated in place, both jobs run again.
+    (project.directory / "src" / "train.py").write_text("print('training!')\n")
+    preview = project.preview_json()
+    assert steps(preview) == {"code": "replace", "algo": "update", "job": "replace", "inline": "replace"}
+    text = diagnostics(preview)
+    assert f"code changed: {old_folder} -> /{BUCKET}/uploads/code/" in text, text
+    assert bucket_keys(client, BUCKET) == keys  # still nothing uploaded
+
+    result = project.up()
+    second = project.outputs()
+    new_folder = second["code_folder"]
+    assert new_folder != old_folder and second["algorithm_id"] == first["algorithm_id"]
+    assert second["job_id"] != first["job_id"] and second["inline_id"] != first["inline_id"]
+    assert second["data_folder"] == first["data_folder"]
+    assert f"code changed: {old_folder} -> {new_folder}" in result.output
+    keys = bucket_keys(client, BUCKET)
+    assert not [k for k in keys if k.startswith(code_prefix)], "the old code folder is gone"
+    new_prefix = new_folder.removeprefix(f"/{BUCKET}/")
+    assert client.get_object(BUCKET, new_prefix + "train.py") == b"print('training!')\n"
+    assert len([k for k in keys if "/.holders/" in k]) == 2
+    assert code_dir_of(local_modelarts, first["algorithm_id"]) == new_folder
+    assert job_gone(local_modelarts, first["job_id"]) and job_gone(local_modelarts, first["inline_id"])
+    assert steps(project.preview_json()) == {}
+
+    project.destroy()
+    assert bucket_keys(client, BUCKET) == before
+    state = json.dumps(project.resources())
+    assert "ObsFolder" not in state
