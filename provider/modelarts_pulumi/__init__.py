@@ -13,6 +13,7 @@ Settings come from the ``modelarts:`` stack config and the environment (see ``se
 """
 
 from .client import ModelArtsClient
+from .downloads import download_job_output
 from .errors import ModelArtsApiError, ModelArtsConfigError, ModelArtsError
 from .lookups import (
     find_algorithms,
@@ -44,6 +45,7 @@ __all__ = [
     "ObsFolder",
     "Settings",
     "TrainingJob",
+    "download_job_output",
     "find_algorithms",
     "find_training_jobs",
     "get_engines",

@@ -147,6 +147,12 @@ def inside(path: str, folder: str) -> bool:
     return _strip_obs(path).startswith(_strip_obs(folder))
 
 
+def split_obs_path(path: str) -> tuple[str, str]:
+    """``/bucket/a/b/`` (or ``obs://bucket/a/b/``) as ``("bucket", "a/b/")``."""
+    bucket, _, key = _strip_obs(path).lstrip("/").partition("/")
+    return bucket, key
+
+
 def _strip_obs(path: str) -> str:
     return path[len("obs:/") :] if path.startswith("obs://") else path
 

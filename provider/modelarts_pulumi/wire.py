@@ -413,6 +413,12 @@ class TrainingJob(WireModel):
     def tasks(self) -> list[str]:
         return list(self.status.tasks or [])
 
+    @property
+    def output_urls(self) -> dict[str, str]:
+        """``{output channel: OBS folder}`` of the channels that write to OBS."""
+        channels = self.algorithm.outputs if self.algorithm else None
+        return {c.name: c.remote.obs.obs_url for c in channels or [] if c.remote and c.remote.obs}
+
 
 class JobSearchFilter(WireModel):
     key: str

@@ -220,7 +220,7 @@ def job_outputs(
             "exit_code": first.get("exit_code"),
             "exit_message": first.get("message") or "",
             "algorithm_name": algorithm.name,
-            "output_urls": {c.name: c.remote.obs.obs_url for c in algorithm.outputs or [] if c.remote and c.remote.obs},
+            "output_urls": job.output_urls,
             "log_path": inputs.get("log_export_path"),
             "console_url": console_url(location["region"], job.metadata.id),
         }
