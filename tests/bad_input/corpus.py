@@ -8,13 +8,17 @@ fragments that must appear together in one error diagnostic (the config key and 
 
 Placeholders: ``@open`` / ``@strict`` become the IDs of the two algorithms the test seeds on the server
 (``open`` allows custom hyperparameters; ``strict`` does not, and constrains its own, see ``SEED_ALGORITHMS``).
+``folders/...`` are the local folders :func:`make_folders` writes into the project before the runs.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from modelarts_pulumi.content import MAX_CODE_BYTES, MAX_CODE_DEPTH, MAX_CODE_ENTRIES
 from tests.support.constants import ENGINE_VERSION
 
 PYTORCH = ENGINE_VERSION
@@ -58,7 +62,30 @@ BASES: dict[str, tuple[str, dict[str, Any]]] = {
         "TrainingJob",
         {"algorithm_id": "@strict", "flavor_id": "modelarts.vm.cpu.8u", "hyperparameters": {"token": "t"}},
     ),
+    "folder": ("ObsFolder", {"source": "folders/code", "bucket": "bad-bucket", "prefix": "uploads/code/"}),
 }
+
+
+def make_folders(project: Path) -> None:
+    """The local folders the ObsFolder cases upload, under ``project/folders``."""
+    root = project / "folders"
+    files = {
+        "code/train.py": "print('train')\n",
+        "only-excluded/.git/HEAD": "ref: refs/heads/main\n",
+        "only-excluded/__pycache__/train.cpython-311.pyc": "",
+        "deep/" + "/".join(f"l{i}" for i in range(MAX_CODE_DEPTH)) + "/train.py": "",
+    }
+    files.update({f"many/f{i}.py": "" for i in range(MAX_CODE_ENTRIES + 1)})
+    for relative, text in files.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(text)
+    (root / "big").mkdir()
+    with (root / "big" / "weights.bin").open("wb") as handle:
+        handle.truncate(MAX_CODE_BYTES + 1)  # sparse: the check lists it by size, never reads it
+    (root / "dangling").mkdir()
+    (root / "dangling" / "train.py").write_text("")
+    os.symlink(root / "nowhere.py", root / "dangling" / "util.py")
+
 
 SEED_ALGORITHMS: dict[str, dict[str, Any]] = {
     "open": {
@@ -280,6 +307,27 @@ CASES: list[Case] = [
         "inline-no-engine", "inline_job", {"engine_name": None, "engine_version": None},
         "engine_name", "needs engine_id",
     ),
+    # --- ObsFolder: the local source, the bucket and the prefix -----------------------------------------
+    case("folder-missing", "folder", {"source": "folders/nope"}, "source", "folders/nope does not exist"),
+    case("folder-is-a-file", "folder", {"source": "folders/code/train.py"}, "source", "is a file; a folder is needed"),
+    case(
+        "folder-empty-after-excludes", "folder", {"source": "folders/only-excluded"},
+        "source", "holds no file (after excluding .git, __pycache__, *.pyc, .venv)",
+    ),
+    case(
+        "folder-too-many-files", "folder", {"source": "folders/many"},
+        "source", "holds 1001 files", "at most 1,000 files and folders in a code folder",
+    ),
+    case(
+        "folder-too-deep", "folder", {"source": "folders/deep"},
+        "source", f"{MAX_CODE_DEPTH + 1} levels deep", f"at most {MAX_CODE_DEPTH} levels in a code folder",
+    ),
+    case("folder-too-big", "folder", {"source": "folders/big"}, "source", "at most 5 GB", "code_limits=False"),
+    case("folder-unreadable-file", "folder", {"source": "folders/dangling"}, "source", "cannot read", "util.py"),
+    case("folder-bucket-name", "folder", {"bucket": "Bad_Bucket"}, "bucket", "must be an OBS bucket name"),
+    case("folder-prefix-absolute", "folder", {"prefix": "/uploads/code/"}, "prefix", "without a leading '/'"),
+    case("folder-prefix-dot-dot", "folder", {"prefix": "uploads/../x/"}, "prefix", "'.' or '..' segments"),
+    case("folder-exclude-typo", "folder", {"exclud": ["*.csv"]}, "exclud", "unexpected keyword"),
     # --- Remote checks (credentials configured): catalog and algorithm constraints -----------------------
     case(
         "inline-unknown-engine", "inline_job", {"engine_version": "9.9"},
@@ -362,6 +410,10 @@ CONFIG_CASES: list[ConfigCase] = [
         "token-and-password", remove=("accessKey", "secretKey"),
         set={"token": "t0ken", "userName": "local-user", "password": "local-password", "domainName": "local-account"},
         expect=("conflicting credentials", "modelarts:token", "modelarts:password"),
+    ),
+    ConfigCase(
+        "malformed-obs-endpoint", set={"obsEndpoint": "127.0.0.1:8771"},
+        expect=("modelarts:obsEndpoint", "must be an http(s) URL"),
     ),
     ConfigCase("insecure-maybe", set={"insecure": "maybe"}, expect=("modelarts:insecure", "must be true or false")),
     ConfigCase("max-retries-negative", set={"maxRetries": "-1"}, expect=("modelarts:maxRetries", "at least 0")),

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from modelarts_pulumi import Algorithm, TrainingJob
+from modelarts_pulumi import Algorithm, ObsFolder, TrainingJob
 from modelarts_pulumi.providers import context
 from modelarts_pulumi.providers.algorithm import AlgorithmProvider
 from modelarts_pulumi.providers.training_job import TrainingJobProvider
@@ -36,7 +36,7 @@ import os
 
 import modelarts_pulumi as modelarts
 
-KINDS = {"Algorithm": modelarts.Algorithm, "TrainingJob": modelarts.TrainingJob}
+KINDS = {"Algorithm": modelarts.Algorithm, "TrainingJob": modelarts.TrainingJob, "ObsFolder": modelarts.ObsFolder}
 with open("resources.json") as handle:
     RESOURCES = json.load(handle)
 for name in os.environ["BAD_INPUT_RESOURCES"].split(","):
@@ -44,8 +44,10 @@ for name in os.environ["BAD_INPUT_RESOURCES"].split(","):
     KINDS[spec["type"]](name, **spec["props"])
 """
 
-CLASSES: dict[str, type] = {"Algorithm": Algorithm, "TrainingJob": TrainingJob}
+CLASSES: dict[str, type] = {"Algorithm": Algorithm, "TrainingJob": TrainingJob, "ObsFolder": ObsFolder}
 PROVIDERS = {"Algorithm": AlgorithmProvider, "TrainingJob": TrainingJobProvider}
+"""The kinds whose cases pack: their classes send the arguments as the provider checks them. An ObsFolder's
+class reads and hashes its source first, so its cases each get a run of their own."""
 
 
 def resolve(value: Any, ids: Mapping[str, str]) -> Any:
@@ -143,7 +145,7 @@ def pack(cases: Sequence[Case], ids: Mapping[str, str], config: Mapping[str, str
         for case in cases:
             kind, base = BASES[case.base]
             placed = False
-            if not is_program_error(case):
+            if kind in PROVIDERS and not is_program_error(case):
                 for group in groups:
                     if group.base != case.base or group.program_error:
                         continue

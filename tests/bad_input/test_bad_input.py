@@ -17,7 +17,7 @@ import pytest
 from modelarts_pulumi.client import ModelArtsClient
 from modelarts_pulumi.inputs import AlgorithmInputs
 from modelarts_pulumi.providers.algorithm import to_request
-from tests.bad_input.corpus import BASES, CASES, CONFIG_CASES, PYTORCH, SEED_ALGORITHMS, Case, ConfigCase
+from tests.bad_input.corpus import BASES, CASES, CONFIG_CASES, PYTORCH, SEED_ALGORITHMS, Case, ConfigCase, make_folders
 from tests.bad_input.harness import (
     PROGRAM,
     Group,
@@ -98,6 +98,7 @@ def corpus(bad_input_server: Seeded, tmp_path_factory: pytest.TempPathFactory) -
     server, ids = bad_input_server.server, bad_input_server.ids
     groups = pack(CASES, ids, server.stack_config())
     project = make_project(tmp_path_factory.mktemp("bad-input") / "project", server, PROGRAM, name="bad-input")
+    make_folders(project.directory)
     specs: dict[str, tuple[str, dict[str, Any]]] = {}
     for base_name, (kind, props) in BASES.items():
         specs[f"{CONTROL}-{base_name}".replace("_", "-")] = (kind, resolve(props, ids))

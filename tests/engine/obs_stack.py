@@ -7,7 +7,7 @@ from typing import Any
 
 from modelarts_pulumi.obs import ObsClient
 from modelarts_pulumi.settings import Settings
-from tests.obs_client.fake_obs import FakeObs
+from tests.obs_client.fake_obs import FakeObs, Fault
 
 
 @dataclass
@@ -26,6 +26,15 @@ class ObsBackend:
 
     def stack_config(self) -> dict[str, str]:
         return {"modelarts:obsEndpoint": self.url}
+
+    def fail(self, method: str, path_part: str, *, status: int, code: str, times: int) -> None:
+        """The next ``times`` ``method`` requests whose path holds ``path_part`` get ``status`` and ``code``."""
+        self.fake.inject(
+            Fault(lambda m, target: m == method and path_part in target.partition("?")[0], status, times, code)
+        )
+
+    def clear_faults(self) -> None:
+        self.fake.faults.clear()
 
 
 def obs_client(server: Any, endpoint: str) -> ObsClient:

@@ -137,3 +137,38 @@ def test_a_code_change_replaces_the_folder_updates_the_algorithm_and_reruns_the_
     assert bucket_keys(client, BUCKET) == before
     state = json.dumps(project.resources())
     assert "ObsFolder" not in state
+
+
+FAULTY = (
+    Program(bucket=BUCKET)
+    .line('source = modelarts.ObsFolder("code", source="src", bucket=bucket, prefix="uploads/code/")')
+    .export(code_folder="source.folder")
+    .text()
+)
+
+
+def test_a_failed_upload_leaves_no_orphans_and_the_next_up_completes_it(
+    tmp_path: Path, local_modelarts: Any, obs_backend: ObsBackend
+) -> None:
+    client = obs_backend.client
+    obs_backend.create_bucket(BUCKET)
+    client.put_object(BUCKET, "keep/me.txt", b"there before")
+    before = bucket_keys(client, BUCKET)
+    project = make_project(tmp_path / "p", local_modelarts, FAULTY, config=obs_backend.stack_config())
+    write_sources(project.directory)
+
+    # A refused file fails the upload, naming it; a flaky one is retried. Nothing of the attempt stays.
+    obs_backend.fail("PUT", "/train.py", status=403, code="AccessDenied", times=100)
+    obs_backend.fail("PUT", "/util.py", status=503, code="ServiceUnavailable", times=2)
+    failed = project.run("up", "--yes", "--skip-preview", check=False)
+    assert failed.returncode != 0
+    assert "train.py" in failed.output and "AccessDenied" in failed.output, failed.output
+    assert bucket_keys(client, BUCKET) == before
+    assert not [r for r in project.resources() if r["type"].endswith("ObsFolder")]
+
+    obs_backend.clear_faults()
+    project.up()
+    folder = project.outputs()["code_folder"].removeprefix(f"/{BUCKET}/")
+    assert {folder + "train.py", folder + "lib/util.py"} <= bucket_keys(client, BUCKET)
+    project.destroy()
+    assert bucket_keys(client, BUCKET) == before
