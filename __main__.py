@@ -1,8 +1,12 @@
 """The ModelArts guide "Using PyTorch to Create a Training Job", as a Pulumi program.
 
-The guide's nine steps map to: look up the flavors and engines (steps 1-2), declare the algorithm (3) and the
-training job (4), whose outputs are the status, log location and metrics (5-7); `pulumi destroy` deletes it
-(8). Stack `local` runs it on the local ModelArts; a real region only needs other stack config.
+The guide's nine steps map to: upload the code and the data (ObsFolder), look up the flavors and engines
+(steps 1-2), declare the algorithm (3) and the training job (4), whose outputs are the status, log location and
+metrics (5-7); `pulumi destroy` deletes it (8). Stack `local` runs it on the local ModelArts; a real region only
+needs other stack config.
+
+The loop: edit `examples/bucket/code/train.py`, `pulumi up`: the code goes to a new folder in OBS, the algorithm
+is updated to it, and a new job runs it (the preview says `code changed: <old> -> <new>`).
 """
 
 import pulumi
@@ -16,6 +20,18 @@ engine_name = config.get("engineName") or "PyTorch"
 engine_version = config.get("engineVersion") or "pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64"
 root = f"/{bucket}"
 
+# The code and the data, uploaded by content: a folder named after their hash, so an edit is a new folder.
+code = modelarts.ObsFolder(
+    "code", source=config.get("codeSource") or "examples/bucket/code", bucket=bucket, prefix="uploads/code/"
+)
+data = modelarts.ObsFolder(
+    "data",
+    source=config.get("dataSource") or "examples/bucket/data",
+    bucket=bucket,
+    prefix="uploads/data/",
+    code_limits=False,
+)
+
 # Steps 1-2: pick the flavor and the engine from the service's catalogs (a clear error lists what exists).
 flavor = modelarts.lookup_flavor("CPU", flavor_id)
 engine = modelarts.lookup_engine(name=engine_name, version=engine_version)
@@ -25,8 +41,8 @@ algorithm = modelarts.Algorithm(
     "test-pytorch-cpu",
     name=config.get("algorithmName"),
     description="test pytorch job in cpu in mode gloo",
-    code_dir=f"{root}/code/",
-    boot_file=f"{root}/code/train.py",
+    code_dir=code.folder,
+    boot_file=code.file("train.py"),
     engine_name=engine.apply(lambda e: e["engine_name"]),
     engine_version=engine.apply(lambda e: e["engine_version"]),
     parameters=[
@@ -45,7 +61,7 @@ job = modelarts.TrainingJob(
     description="test pytorch work cpu in mode gloo",
     algorithm_id=algorithm.algorithm_id,
     hyperparameters={"dist": False, "world_size": 1, "epochs": config.get_int("epochs") or 20},
-    inputs={"data_url": f"{root}/data/"},
+    inputs={"data_url": data.folder},
     outputs={"train_url": f"{root}/outputs/"},
     flavor_id=flavor.apply(lambda f: f["flavor_id"]),
     node_count=1,
@@ -54,6 +70,9 @@ job = modelarts.TrainingJob(
     wait_timeout=config.get_int("waitTimeout") or 1800,
 )
 
+pulumi.export("code_folder", code.folder)
+pulumi.export("code_files", code.file_count)
+pulumi.export("data_folder", data.folder)
 pulumi.export("algorithm_id", algorithm.algorithm_id)
 pulumi.export("job_id", job.job_id)
 pulumi.export("phase", job.phase)
