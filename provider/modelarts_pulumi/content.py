@@ -308,12 +308,22 @@ def file_sha256(item: ContentFile) -> str:
     return digest.hexdigest()
 
 
-def content_hash(listing: Listing) -> str:
-    """The SHA-256 (hex) of the listing's paths, sizes and bytes: reads every file once."""
+def file_digests(listing: Listing) -> dict[str, str]:
+    """``{path: SHA-256 (hex)}`` of every file: reads each once."""
+    return {item.key: file_sha256(item) for item in listing.files}
+
+
+def hash_of(listing: Listing, digests: dict[str, str]) -> str:
+    """The content hash from the files' digests: SHA-256 over the sorted ``path, size, SHA-256`` lines."""
     digest = hashlib.sha256()
     for item in listing.files:
-        digest.update(f"{item.key}\0{item.size}\0{file_sha256(item)}\n".encode())
+        digest.update(f"{item.key}\0{item.size}\0{digests[item.key]}\n".encode())
     return digest.hexdigest()
+
+
+def content_hash(listing: Listing) -> str:
+    """The SHA-256 (hex) of the listing's paths, sizes and bytes: reads every file once."""
+    return hash_of(listing, file_digests(listing))
 
 
 def folder_name(hash_hex: str) -> str:
@@ -356,7 +366,9 @@ __all__ = [
     "SourceEntry",
     "code_limit_problem",
     "content_hash",
+    "file_digests",
     "folder_name",
+    "hash_of",
     "on_disk",
     "opened",
     "scan",

@@ -23,7 +23,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,17 +119,20 @@ def publish(
     *,
     holder: str,
     instance: str,
+    sha256: Mapping[str, str] | None = None,
     inside_source: Callable[[], bool] = lambda: False,
     config: TransferConfig | None = None,
 ) -> TransferReport:
-    """Put ``files`` (``(path in the folder, local file)``) into the folder and hold it for ``holder``.
+    """Put ``files`` (``(path in the folder, local file)``) into the folder and hold it for ``holder``; ``sha256``
+    gives the files' digests by path when the caller already read them.
 
     ``inside_source`` is asked once the marker is written: True when the marker shows up in the source itself,
     i.e. the bucket is a local folder that contains the source's destination (the upload would change the
     source). Then nothing is uploaded and the marker is removed again.
     """
     check_bucket(client, place.bucket)
-    items = [UploadItem(path, place.key(relative)) for relative, path in files]
+    known = sha256 or {}
+    items = [UploadItem(path, place.key(relative), known.get(relative)) for relative, path in files]
     client.put_object(place.bucket, place.marker_key(holder), _marker(holder, instance))
     try:
         if inside_source():

@@ -28,10 +28,11 @@ import hashlib
 import logging
 import os
 import posixpath
+import queue
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -91,10 +92,12 @@ class TransferConfig:
 
 @dataclass(frozen=True)
 class UploadItem:
-    """A local file and the object key it goes to."""
+    """A local file and the object key it goes to; its SHA-256 (hex) when the caller already read it (a big
+    file is then read once less)."""
 
     path: Path
     key: str
+    sha256: str | None = None
 
 
 @dataclass
@@ -117,22 +120,13 @@ class TransferReport:
                 self.bytes_transferred += size
 
 
-@dataclass(frozen=True)
-class FileDigest:
-    size: int
-    md5: str
-    sha256: str
-
-
-def digest_file(path: Path) -> FileDigest:
-    """Size, MD5 and SHA-256 of a file, in one read."""
-    md5, sha256, size = hashlib.md5(), hashlib.sha256(), 0
+def file_hash(path: Path, algorithm: str) -> str:
+    """The hex digest of a file (``md5``, ``sha256``), read in chunks."""
+    digest = hashlib.new(algorithm)
     with path.open("rb") as handle:
         while chunk := handle.read(_READ_CHUNK):
-            md5.update(chunk)
-            sha256.update(chunk)
-            size += len(chunk)
-    return FileDigest(size, md5.hexdigest(), sha256.hexdigest())
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _common_prefix(keys: Iterable[str]) -> str:
@@ -143,14 +137,15 @@ def _common_prefix(keys: Iterable[str]) -> str:
 @dataclass
 class _Multipart:
     item: UploadItem
-    digest: FileDigest
+    size: int
+    sha256: str
     upload_id: str
     part_size: int
     parts: dict[int, PartInfo] = field(default_factory=dict)
 
     @property
     def part_count(self) -> int:
-        return max(1, -(-self.digest.size // self.part_size))
+        return max(1, -(-self.size // self.part_size))
 
 
 class _Uploader:
@@ -171,11 +166,16 @@ class _Uploader:
         self.pool = pool
         self.report = TransferReport()
         self.pending: dict[Future[Any], tuple[UploadItem, Callable[[Any], None]]] = {}
+        self.finished: queue.SimpleQueue[Future[Any]] = queue.SimpleQueue()
         self.open_uploads: dict[str, _Multipart] = {}  # key -> upload not yet completed
         self._open_lock = threading.Lock()
 
     def submit(self, item: UploadItem, task: Callable[[], Any], then: Callable[[Any], None]) -> None:
-        self.pending[self.pool.submit(task)] = (item, then)
+        future = self.pool.submit(task)
+        self.pending[future] = (item, then)
+        # Each finished (or cancelled) future queues itself: taking the next one costs the same whatever the
+        # number pending (concurrent.futures.wait would watch every pending future on each call).
+        future.add_done_callback(self.finished.put)
 
     def run(self, items: list[UploadItem]) -> TransferReport:
         sizes = []
@@ -193,20 +193,19 @@ class _Uploader:
                 self.submit(item, partial(self._put_single, item), _ignore)
         failure: tuple[UploadItem, BaseException] | None = None
         while self.pending:
-            done, _ = wait(self.pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                item, then = self.pending.pop(future)
-                if future.cancelled():
-                    continue
-                error = future.exception()
-                if error is not None:
-                    if failure is None:
-                        failure = (item, error)
-                        for other in self.pending:
-                            other.cancel()  # not started yet: never start
-                    continue
+            future = self.finished.get()
+            item, then = self.pending.pop(future)
+            if future.cancelled():
+                continue
+            error = future.exception()
+            if error is not None:
                 if failure is None:
-                    then(future.result())
+                    failure = (item, error)
+                    for other in list(self.pending):
+                        other.cancel()  # not started yet: never start
+                continue
+            if failure is None:
+                then(future.result())
         if failure is not None:
             self._abort_open_uploads()
             item, error = failure
@@ -222,30 +221,29 @@ class _Uploader:
         if known is not None and known.size == len(data) and known.etag == md5:
             self.report.add(item.key, len(data), skipped=True)
             return
-        sha256 = hashlib.sha256(data).hexdigest()
+        sha256 = item.sha256 or hashlib.sha256(data).hexdigest()
         self.client.put_object(self.bucket, item.key, data, metadata={CONTENT_SHA256: sha256})
         self.report.add(item.key, len(data), skipped=False)
 
     # --- multipart -----------------------------------------------------------------------------------------
 
-    def _unchanged(self, key: str, digest: FileDigest) -> bool:
-        known = self.existing.get(key)
-        if known is None or known.size != digest.size:
+    def _unchanged(self, item: UploadItem, size: int, sha256: str) -> bool:
+        known = self.existing.get(item.key)
+        if known is None or known.size != size:
             return False
-        if not known.is_multipart:
-            return known.etag == digest.md5
-        info = self.client.head_object(self.bucket, key)
-        return info is not None and info.content_sha256 == digest.sha256
+        if not known.is_multipart:  # put in one piece (by another tool): its ETag is its MD5
+            return known.etag == file_hash(item.path, "md5")
+        info = self.client.head_object(self.bucket, item.key)
+        return info is not None and info.content_sha256 == sha256
 
     def _start_multipart(self, item: UploadItem) -> _Multipart | None:
-        digest = digest_file(item.path)
-        if self._unchanged(item.key, digest):
-            self.report.add(item.key, digest.size, skipped=True)
+        size = item.path.stat().st_size
+        sha256 = item.sha256 or file_hash(item.path, "sha256")
+        if self._unchanged(item, size, sha256):
+            self.report.add(item.key, size, skipped=True)
             return None
-        upload_id = self.client.initiate_multipart_upload(
-            self.bucket, item.key, metadata={CONTENT_SHA256: digest.sha256}
-        )
-        upload = _Multipart(item, digest, upload_id, self.config.part_size_for(digest.size))
+        upload_id = self.client.initiate_multipart_upload(self.bucket, item.key, metadata={CONTENT_SHA256: sha256})
+        upload = _Multipart(item, size, sha256, upload_id, self.config.part_size_for(size))
         with self._open_lock:
             self.open_uploads[item.key] = upload
         return upload
@@ -261,7 +259,7 @@ class _Uploader:
         with upload.item.path.open("rb") as handle:
             handle.seek(offset)
             data = handle.read(upload.part_size)
-        if len(data) != min(upload.part_size, upload.digest.size - offset):
+        if len(data) != min(upload.part_size, upload.size - offset):
             raise OSError(f"{upload.item.path} changed size during the upload")
         return self.client.upload_part(self.bucket, upload.item.key, upload.upload_id, number, data)
 
@@ -276,11 +274,11 @@ class _Uploader:
             upload.item.key,
             upload.upload_id,
             list(upload.parts.values()),
-            expected_sha256=upload.digest.sha256,
+            expected_sha256=upload.sha256,
         )
         with self._open_lock:
             self.open_uploads.pop(upload.item.key, None)
-        self.report.add(upload.item.key, upload.digest.size, skipped=False)
+        self.report.add(upload.item.key, upload.size, skipped=False)
 
     def _abort_open_uploads(self) -> None:
         with self._open_lock:
@@ -439,13 +437,12 @@ __all__ = [
     "DEFAULT_MULTIPART_THRESHOLD",
     "DEFAULT_PART_SIZE",
     "DEFAULT_WORKERS",
-    "FileDigest",
     "TransferConfig",
     "TransferError",
     "TransferReport",
     "UploadItem",
-    "digest_file",
     "download_prefix",
     "existing_objects",
+    "file_hash",
     "upload_files",
 ]

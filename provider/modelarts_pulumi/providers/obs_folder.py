@@ -79,7 +79,8 @@ class ObsFolderProvider(context.StatelessProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = ObsFolderInputs.model_validate(user_props(props))
         listing = content.scan(inputs.entries, inputs.exclude)
-        digest = content.content_hash(listing)
+        digests = content.file_digests(listing)  # read once: to check the content, and for the upload
+        digest = content.hash_of(listing, digests)
         if digest != inputs.content_hash:
             raise FolderError(
                 f"source: {listing.shown} changed since the program read it (content {str(inputs.content_hash)[:16]} "
@@ -96,7 +97,9 @@ class ObsFolderProvider(context.StatelessProvider):
             return any(item.key.endswith(marker) for item in content.scan(inputs.entries, inputs.exclude).files)
 
         with content.on_disk(listing) as files:
-            report = publish(client, place, files, holder=holder, instance=instance, inside_source=inside_source)
+            report = publish(
+                client, place, files, holder=holder, instance=instance, sha256=digests, inside_source=inside_source
+            )
         progress(
             f"{place.path}: uploaded {len(report.transferred)} files ({report.bytes_transferred:,} bytes), "
             f"{len(report.skipped)} already there"
