@@ -445,6 +445,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return 200
             if method == "GET" and "uploads" not in query:
                 return self._list(bucket, objects, query)
+            if method == "GET":
+                return self._list_uploads(bucket, query.get("prefix") or "")
             if method == "POST" and "delete" in query:
                 return self._delete_many(objects, body)
             raise ObsFailure(405, "MethodNotAllowed", "The specified method is not allowed against this resource.")
@@ -591,6 +593,17 @@ class _Handler(BaseHTTPRequestHandler):
         objects[key] = obj
         inner = f'<LastModified>{_iso(obj.last_modified)}</LastModified><ETag>"{obj.etag}"</ETag>'
         self._send(200, _xml("CopyObjectResult", inner))
+        return 200
+
+    def _list_uploads(self, bucket: str, prefix: str) -> int:
+        """All uploads in progress under ``prefix``, one page (enough for the tests)."""
+        with self.obs.lock:
+            found = sorted((u.key, upload_id) for upload_id, u in self.obs.uploads.items() if u.bucket == bucket)
+        inner = f"<Bucket>{escape(bucket)}</Bucket><Prefix>{escape(prefix)}</Prefix><IsTruncated>false</IsTruncated>"
+        for key, upload_id in found:
+            if key.startswith(prefix):
+                inner += f"<Upload><Key>{escape(key)}</Key><UploadId>{upload_id}</UploadId></Upload>"
+        self._send(200, _xml("ListMultipartUploadsResult", inner))
         return 200
 
     def _multipart(self, bucket: str, key: str, query: dict[str, str | None], body: bytes) -> int:

@@ -128,3 +128,14 @@ def test_files_deleted_during_the_upload_are_uploaded_again(
     publish(client, PLACE, local_files(tmp_path), holder="h", instance="i")
     assert len(calls) == 2
     assert fake_obs.buckets["bkt"][PLACE.key("train.py")].data == FILES["train.py"]
+
+
+def test_the_last_holder_aborts_the_uploads_a_killed_run_left_open(
+    client: ObsClient, fake_obs: FakeObs, tmp_path: Path
+):
+    publish(client, PLACE, local_files(tmp_path), holder="h", instance="i")
+    left = client.initiate_multipart_upload("bkt", PLACE.key("weights.bin"))  # a run killed mid-upload
+    elsewhere = client.initiate_multipart_upload("bkt", "other/weights.bin")
+    assert [u.upload_id for u in client.iter_multipart_uploads("bkt", prefix=PLACE.key(""))] == [left]
+    assert release(client, PLACE, list(FILES), holder="h", instance="i") is True
+    assert [u.upload_id for u in client.iter_multipart_uploads("bkt")] == [elsewhere]  # only the folder's

@@ -20,6 +20,7 @@ from obs import (
     CompletePart,
     DeleteObjectsRequest,
     GetObjectHeader,
+    ListMultipartUploadsRequest,
     Object,
     PutObjectHeader,
 )
@@ -112,6 +113,11 @@ STEPS: list[Step] = [
         ),
     ),
     ("initiate (for abort)", _sdk_upload_id, _our_upload_id),
+    (
+        "listMultipartUploads",
+        lambda s, st: s.listMultipartUploads("bkt", ListMultipartUploadsRequest(prefix="big")),
+        lambda o, st: list(o.iter_multipart_uploads("bkt", prefix="big")),
+    ),
     (
         "abortMultipartUpload",
         lambda s, st: s.abortMultipartUpload("bkt", "big.txt", st["upload_id"]),

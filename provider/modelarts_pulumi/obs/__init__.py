@@ -6,7 +6,7 @@ which stays the test-only reference our signatures and requests are checked agai
 
 from __future__ import annotations
 
-from .bodies import DeleteResult, ObjectListing, ObjectSummary, PartInfo, PartListing
+from .bodies import DeleteResult, MultipartUpload, ObjectListing, ObjectSummary, PartInfo, PartListing
 from .client import CONTENT_SHA256, ObjectInfo, ObsClient, PutResult
 from .connect import connect, credential_source
 from .credentials import CredentialSource, ObsCredentials, StaticCredentials, credentials_from_settings
@@ -19,6 +19,7 @@ __all__ = [
     "CONTENT_SHA256",
     "CredentialSource",
     "DeleteResult",
+    "MultipartUpload",
     "ObjectInfo",
     "ObjectListing",
     "ObjectSummary",

@@ -131,6 +131,35 @@ def parse_list_parts(body: bytes) -> PartListing:
     )
 
 
+@dataclass(frozen=True)
+class MultipartUpload:
+    """A multipart upload in progress: its object key and upload id."""
+
+    key: str
+    upload_id: str
+
+
+@dataclass(frozen=True)
+class MultipartUploadListing:
+    """One page of ``GET /bucket?uploads``."""
+
+    uploads: list[MultipartUpload]
+    is_truncated: bool
+    next_key_marker: str | None
+    next_upload_id_marker: str | None
+
+
+def parse_list_multipart_uploads(body: bytes) -> MultipartUploadListing:
+    root = _root(body, "ListMultipartUploadsResult")
+    uploads = [MultipartUpload(_text(item, "Key"), _text(item, "UploadId")) for item in _children(root, "Upload")]
+    return MultipartUploadListing(
+        uploads=uploads,
+        is_truncated=_text(root, "IsTruncated").lower() == "true",
+        next_key_marker=_text(root, "NextKeyMarker") or None,
+        next_upload_id_marker=_text(root, "NextUploadIdMarker") or None,
+    )
+
+
 def parse_initiate_multipart_upload(body: bytes) -> str:
     """The ``UploadId`` of ``POST /bucket/key?uploads``."""
     upload_id = _text(_root(body, "InitiateMultipartUploadResult"), "UploadId")

@@ -31,6 +31,7 @@ import requests
 from ..settings import Settings
 from .bodies import (
     DeleteResult,
+    MultipartUpload,
     ObjectListing,
     ObjectSummary,
     PartInfo,
@@ -41,6 +42,7 @@ from .bodies import (
     parse_copy_object,
     parse_delete_objects,
     parse_initiate_multipart_upload,
+    parse_list_multipart_uploads,
     parse_list_objects,
     parse_list_parts,
     unquote_etag,
@@ -367,6 +369,22 @@ class ObsClient:
         except ObsError as exc:
             if exc.code != "NoSuchUpload":
                 raise
+
+    def iter_multipart_uploads(self, bucket: str, *, prefix: str | None = None) -> Iterator[MultipartUpload]:
+        """Every multipart upload in progress under ``prefix`` (``GET /bucket?uploads``), page after page."""
+        key_marker: str | None = None
+        upload_id_marker: str | None = None
+        while True:
+            query: dict[str, str | None] = {"uploads": None}
+            # The SDK's order (convertor.py trans_list_multipart_uploads); empty values are left out.
+            for name, value in (("prefix", prefix), ("key-marker", key_marker), ("upload-id-marker", upload_id_marker)):
+                if value:
+                    query[name] = value
+            page = parse_list_multipart_uploads(self.transport.send(ObsRequest("GET", bucket, query=query)).content)
+            yield from page.uploads
+            if not page.is_truncated or not (page.next_key_marker or page.next_upload_id_marker):
+                return
+            key_marker, upload_id_marker = page.next_key_marker, page.next_upload_id_marker
 
     def list_parts(
         self,

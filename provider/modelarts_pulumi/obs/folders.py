@@ -11,7 +11,8 @@ the instance that wrote it (the resource's ID). The content's objects are delete
   missing (a holder that listed the markers just before ours and deleted the objects during our upload). If
   anything fails, it lets go again (:func:`release`), so a failed upload leaves nothing of its own behind.
 - :func:`release` deletes the marker, if it is still this instance's (a replacement of the same resource may
-  have taken it over), and then the content's objects, listed by the caller, if no other marker remains.
+  have taken it over), and then, if no other marker remains, the content's objects (listed by the caller) and
+  the multipart uploads left open under the folder (by a run that failed or was killed).
 - :func:`missing` tells what a refresh finds gone: the marker, or some of the objects.
 
 Knows nothing of Pulumi.
@@ -180,6 +181,9 @@ def release(client: ObsClient, place: FolderPlace, files: Sequence[str], *, hold
             logger.info("%s is still held by %d others; keeping its files", place.path, len(others))
             return False
         result = client.delete_objects(place.bucket, [place.key(relative) for relative in files], quiet=True)
+        # Uploads a failed or killed run left open (invisible, yet billed): nobody is completing them now.
+        for upload in list(client.iter_multipart_uploads(place.bucket, prefix=place.key(""))):
+            client.abort_multipart_upload(place.bucket, upload.key, upload.upload_id)
     except ObsError as exc:
         if exc.code == "NoSuchBucket" or (exc.status == 404 and not exc.code):
             return False
