@@ -331,13 +331,13 @@ class TrainingJobInputs(CommonInputs):
         doc="Any values, never sent to ModelArts: the deliberate way to run the same job again (a job that ended "
         "``Failed`` is reported, never re-run on its own).",
     )
-    rerun_on_code_change: bool = prop(
-        True,
+    rerun_on_code_change: bool | None = prop(
+        None,
         change=Change.PROVIDER,
-        doc="Replace the job when the code it runs changes: the ``code_dir`` of the ``Algorithm`` given as "
-        "``algorithm_id`` (an ``ObsFolder`` gives a new one whenever the code changes), or the inline ``code_dir`` "
-        "and ``boot_file``; the preview says ``code changed: <old> -> <new>``. False keeps the job as it ran (the "
-        "state records the new code).",
+        doc="Replace the job when the code it runs changes (the default, as when True): the ``code_dir`` of the "
+        "``Algorithm`` given as ``algorithm_id`` (an ``ObsFolder`` gives a new one whenever the code changes), or the "
+        "inline ``code_dir`` and ``boot_file``; the preview says ``code changed: <old> -> <new>``. False keeps the "
+        "job as it ran (the state records the new code).",
     )
     algorithm_code_dir: str | None = prop(
         None,
