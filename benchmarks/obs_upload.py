@@ -161,7 +161,7 @@ def nothing_changed(server: LocalModelArts, work: Path, small: Path) -> tuple[in
     )
     project = PulumiProject.create(work / "stack", name="obs-upload-bench", files={"__main__.py": program})
     project.init_stack("bench")
-    for key, value in {**server.stack_config(), "modelarts:obsEndpoint": server.obs_url}.items():
+    for key, value in server.stack_config().items():
         project.set_config(key, value, secret=key.endswith(("accessKey", "secretKey")))
     project.up()
     before = obs_requests(server)
@@ -197,7 +197,7 @@ def main() -> None:
     )
     try:
         small, large = make_content(work / "content", args.small, args.large_mb)
-        config = {**server.stack_config(), "modelarts:obsEndpoint": server.obs_url}
+        config = server.stack_config()
         context.set_stack_config(config)
         settings = Settings.from_config(config, env={})
         sdk = SdkClient(access_key_id=settings.access_key, secret_access_key=settings.secret_key, server=server.obs_url)

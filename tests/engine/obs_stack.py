@@ -1,45 +1,50 @@
-"""The OBS side of engine tests: an OBS endpoint for a stack's ObsFolders, and a client to look at its buckets."""
+"""The OBS side of engine tests: the local OBS a stack's ObsFolders upload to, with buckets made by the official
+SDK, faults through the local ModelArts' admin API, and our client to look at what the buckets hold."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+from obs import ObsClient as SdkClient  # type: ignore[import-untyped]
+
 from modelarts_pulumi.obs import ObsClient
 from modelarts_pulumi.settings import Settings
-from tests.obs_client.fake_obs import FakeObs, Fault
+from tests.support.server import LocalModelArts
 
 
 @dataclass
 class ObsBackend:
-    """An OBS the stacks upload to, with the local ModelArts' AK/SK, and our client on it."""
+    """A local ModelArts' OBS endpoint and our client on it (the server's AK/SK)."""
 
-    fake: FakeObs
+    server: LocalModelArts
     client: ObsClient
 
-    @property
-    def url(self) -> str:
-        return self.fake.url
-
     def create_bucket(self, name: str) -> None:
-        self.fake.buckets.setdefault(name, {})
+        server = self.server
+        sdk = SdkClient(access_key_id=server.access_key, secret_access_key=server.secret_key, server=server.obs_url)
+        answer = sdk.createBucket(name)
+        assert answer.status < 300, (answer.status, answer.errorCode, answer.errorMessage)
 
-    def stack_config(self) -> dict[str, str]:
-        return {"modelarts:obsEndpoint": self.url}
+    def fault(self, **rule: Any) -> None:
+        """Faults on the OBS port from now on (a rule of the local ModelArts' ``faults`` config)."""
+        response = self.server.admin("PUT", "/faults", json={"seed": 7, "rules": [{"ports": ["obs"], **rule}]})
+        response.raise_for_status()
 
-    def fail(self, method: str, path_part: str, *, status: int, code: str, times: int) -> None:
-        """The next ``times`` ``method`` requests whose path holds ``path_part`` get ``status`` and ``code``."""
-        self.fake.inject(
-            Fault(lambda m, target: m == method and path_part in target.partition("?")[0], status, times, code)
-        )
+    def faults_injected(self) -> int:
+        return sum(int(n) for n in self.server.admin("GET", "/faults").json()["counters"].values())
 
     def clear_faults(self) -> None:
-        self.fake.faults.clear()
+        self.server.admin("DELETE", "/faults").raise_for_status()
 
 
-def obs_client(server: Any, endpoint: str) -> ObsClient:
-    return ObsClient(Settings.from_config(server.stack_config(), env={}), endpoint=endpoint)
+def backend(server: LocalModelArts) -> ObsBackend:
+    return ObsBackend(server, ObsClient(Settings.from_config(server.stack_config(), env={})))
 
 
 def bucket_keys(client: ObsClient, bucket: str) -> set[str]:
     return {obj.key for obj in client.iter_objects(bucket)}
+
+
+def open_uploads(client: ObsClient, bucket: str) -> list[str]:
+    return [upload.key for upload in client.iter_multipart_uploads(bucket)]

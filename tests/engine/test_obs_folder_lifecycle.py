@@ -6,13 +6,14 @@ the preview), then destroy leaving the bucket as it was.
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from modelarts_pulumi.obs import ObsClient
-from tests.engine.obs_stack import ObsBackend, bucket_keys
+from tests.engine.obs_stack import ObsBackend, backend, bucket_keys, open_uploads
 from tests.engine.stack import job_gone, make_project, server_client, steps
 from tests.support.programs import Program, code
 
@@ -64,6 +65,11 @@ def write_sources(root: Path) -> None:
     (root / "data" / "train.csv").write_text("x,label\n1,0\n2,1\n")
 
 
+def not_logs(client: ObsClient) -> set[str]:
+    """What the bucket holds but for the jobs' logs (simulated jobs write logs, no outputs)."""
+    return {key for key in bucket_keys(client, BUCKET) if not key.startswith("logs/")}
+
+
 def code_dir_of(server: Any, algorithm_id: str) -> str | None:
     config = server_client(server).get_algorithm(algorithm_id).job_config
     return config.code_dir if config else None
@@ -79,9 +85,9 @@ def test_a_code_change_replaces_the_folder_updates_the_algorithm_and_reruns_the_
     client: ObsClient = obs_backend.client
     obs_backend.create_bucket(BUCKET)
     client.put_object(BUCKET, "keep/me.txt", b"there before")
-    before = bucket_keys(client, BUCKET)
+    before = not_logs(client)
 
-    project = make_project(tmp_path / "p", local_modelarts, PROGRAM, config=obs_backend.stack_config())
+    project = make_project(tmp_path / "p", local_modelarts, PROGRAM)
     write_sources(project.directory)
     assert steps(project.preview_json()) == {
         "code": "create",
@@ -90,14 +96,14 @@ def test_a_code_change_replaces_the_folder_updates_the_algorithm_and_reruns_the_
         "job": "create",
         "inline": "create",
     }
-    assert bucket_keys(client, BUCKET) == before  # nothing is uploaded at preview
+    assert not_logs(client) == before  # nothing is uploaded at preview
 
     project.up()
     first = project.outputs()
     old_folder = first["code_folder"]
     assert old_folder == f"/{BUCKET}/uploads/code/{first['code_hash'][:16]}/"
     assert first["code_files"] == 2
-    keys = bucket_keys(client, BUCKET)
+    keys = not_logs(client)
     code_prefix = old_folder.removeprefix(f"/{BUCKET}/")
     assert {k for k in keys if k.startswith(code_prefix)} == {code_prefix + "train.py", code_prefix + "lib/util.py"}
     assert client.get_object(BUCKET, code_prefix + "train.py") == b"print('training')\n"
@@ -115,7 +121,7 @@ def test_a_code_change_replaces_the_folder_updates_the_algorithm_and_reruns_the_
     assert steps(preview) == {"code": "replace", "algo": "update", "job": "replace", "inline": "replace"}
     text = diagnostics(preview)
     assert f"code changed: {old_folder} -> /{BUCKET}/uploads/code/" in text, text
-    assert bucket_keys(client, BUCKET) == keys  # still nothing uploaded
+    assert not_logs(client) == keys  # still nothing uploaded
 
     result = project.up()
     second = project.outputs()
@@ -124,7 +130,7 @@ def test_a_code_change_replaces_the_folder_updates_the_algorithm_and_reruns_the_
     assert second["job_id"] != first["job_id"] and second["inline_id"] != first["inline_id"]
     assert second["data_folder"] == first["data_folder"]
     assert f"code changed: {old_folder} -> {new_folder}" in result.output
-    keys = bucket_keys(client, BUCKET)
+    keys = not_logs(client)
     assert not [k for k in keys if k.startswith(code_prefix)], "the old code folder is gone"
     new_prefix = new_folder.removeprefix(f"/{BUCKET}/")
     assert client.get_object(BUCKET, new_prefix + "train.py") == b"print('training!')\n"
@@ -134,7 +140,7 @@ def test_a_code_change_replaces_the_folder_updates_the_algorithm_and_reruns_the_
     assert steps(project.preview_json()) == {}
 
     project.destroy()
-    assert bucket_keys(client, BUCKET) == before
+    assert not_logs(client) == before
     state = json.dumps(project.resources())
     assert "ObsFolder" not in state
 
@@ -145,30 +151,51 @@ FAULTY = (
     .export(code_folder="source.folder")
     .text()
 )
+MIB = 1024 * 1024
 
 
-def test_a_failed_upload_leaves_no_orphans_and_the_next_up_completes_it(
-    tmp_path: Path, local_modelarts: Any, obs_backend: ObsBackend
-) -> None:
-    client = obs_backend.client
-    obs_backend.create_bucket(BUCKET)
-    client.put_object(BUCKET, "keep/me.txt", b"there before")
-    before = bucket_keys(client, BUCKET)
-    project = make_project(tmp_path / "p", local_modelarts, FAULTY, config=obs_backend.stack_config())
+def test_faults_during_an_upload_leave_no_orphans(tmp_path: Path, start_local_modelarts: Any) -> None:
+    server = start_local_modelarts()
+    obs = backend(server)
+    obs.create_bucket(BUCKET)
+    obs.client.put_object(BUCKET, "keep/me.txt", b"there before")
+    before = bucket_keys(obs.client, BUCKET)
+    fast_failing = {"maxRetries": "1", "retryBudgetSeconds": "3"}
+    project = make_project(
+        tmp_path / "p", server, FAULTY, config={f"modelarts:{k}": v for k, v in fast_failing.items()}
+    )
     write_sources(project.directory)
+    (project.directory / "src" / "weights.bin").write_bytes(random.Random(3).randbytes(12 * MIB))  # multipart
 
-    # A refused file fails the upload, naming it; a flaky one is retried. Nothing of the attempt stays.
-    obs_backend.fail("PUT", "/train.py", status=403, code="AccessDenied", times=100)
-    obs_backend.fail("PUT", "/util.py", status=503, code="ServiceUnavailable", times=2)
+    # A file the server keeps refusing fails the upload, naming it; nothing of the attempt stays behind, not
+    # even the multipart upload of the big file, nor the marker.
+    obs.fault(methods=["PUT"], paths=[f"/{BUCKET}/*/train.py"], error_rate=1.0, error_statuses=[503])
     failed = project.run("up", "--yes", "--skip-preview", check=False)
     assert failed.returncode != 0
-    assert "train.py" in failed.output and "AccessDenied" in failed.output, failed.output
-    assert bucket_keys(client, BUCKET) == before
+    assert "train.py" in failed.output and "503" in failed.output, failed.output
+    assert bucket_keys(obs.client, BUCKET) == before
+    assert open_uploads(obs.client, BUCKET) == []
     assert not [r for r in project.resources() if r["type"].endswith("ObsFolder")]
 
-    obs_backend.clear_faults()
+    # Errors, resets and answers lost after the work was done, on a fifth of the uploads: retried, and the
+    # folder is whole, once.
+    project.set_config("modelarts:maxRetries", "5")
+    project.set_config("modelarts:retryBudgetSeconds", "60")
+    obs.fault(methods=["PUT"], error_rate=0.1, reset_rate=0.05, drop_rate=0.05)
     project.up()
+    assert obs.faults_injected() > 0
+    obs.clear_faults()
     folder = project.outputs()["code_folder"].removeprefix(f"/{BUCKET}/")
-    assert {folder + "train.py", folder + "lib/util.py"} <= bucket_keys(client, BUCKET)
+    holders = folder.replace("/" + folder.rstrip("/").rsplit("/", 1)[1] + "/", "/.holders/")
+    stored = bucket_keys(obs.client, BUCKET) - before
+    assert {k for k in stored if not k.startswith(holders)} == {
+        folder + name for name in ("train.py", "lib/util.py", "weights.bin")
+    }
+    assert (
+        obs.client.get_object(BUCKET, folder + "weights.bin")
+        == (project.directory / "src" / "weights.bin").read_bytes()
+    )
+    assert open_uploads(obs.client, BUCKET) == []
+
     project.destroy()
-    assert bucket_keys(client, BUCKET) == before
+    assert bucket_keys(obs.client, BUCKET) == before

@@ -125,6 +125,7 @@ class LocalModelArts:
             "modelarts:projectId": self.project_id,
             "modelarts:modelartsEndpoint": self.url,
             "modelarts:iamEndpoint": self.url,
+            "modelarts:obsEndpoint": self.obs_url,
             "modelarts:accessKey": self.access_key,
             "modelarts:secretKey": self.secret_key,
         }
