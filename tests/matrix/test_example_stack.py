@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from obs import ObsClient as SdkClient  # type: ignore[import-untyped]
 
 import modelarts_pulumi
 from tests.support.pulumi_cli import REPO_ROOT, PulumiProject, require_pulumi_cli
@@ -28,6 +29,7 @@ from tests.support.server import LocalModelArts
 pytestmark = [pytest.mark.pulumi_cli, pytest.mark.matrix]
 
 STACK = "matrix"
+BUCKET = "modelarts-local-demo"
 ALGORITHM, JOB, PROBE = "test-pytorch-cpu", "test-pytorch-cpu01", "interpreter-probe"
 SUBMITTED = ("Pending", "Running", "Completed")
 
@@ -80,6 +82,13 @@ def example_project(directory: Path, server: LocalModelArts) -> PulumiProject:
     project.init_stack(STACK)
     for key, value in server.stack_config().items():
         project.set_config(key, value, secret=key.endswith(("accessKey", "secretKey")))
+    # The example uploads its code and data from the repo (a copy's relative paths would not find them) to its
+    # bucket, which this server has once the official SDK made it.
+    for key, part in (("codeSource", "code"), ("dataSource", "data")):
+        project.set_config(key, str(REPO_ROOT / "examples" / "bucket" / part))
+    sdk = SdkClient(access_key_id=server.access_key, secret_access_key=server.secret_key, server=server.obs_url)
+    made = sdk.createBucket(BUCKET)
+    assert made.status < 300 or made.errorCode == "BucketAlreadyOwnedByYou", (made.status, made.errorCode)
     return project
 
 
@@ -103,7 +112,7 @@ def test_the_example_stack_deploys_on_this_python(
 
     # The lookups ran (credentials are configured) and everything is planned, nothing made yet.
     preview = project.preview_json()
-    assert planned(preview) == {ALGORITHM: "create", JOB: "create", PROBE: "create"}, preview
+    assert planned(preview) == {"code": "create", "data": "create", ALGORITHM: "create", JOB: "create", PROBE: "create"}
     before = local_modelarts.admin("GET", "/state").json()
 
     project.up()
@@ -118,7 +127,8 @@ def test_the_example_stack_deploys_on_this_python(
     assert job["algorithm"]["id"] == outputs["algorithm_id"]
     # wait_for="submitted" (the default): `up` returned once the job left Creating; it moves on meanwhile.
     assert outputs["phase"] in SUBMITTED and job["status"]["phase"] in SUBMITTED, (outputs["phase"], job["status"])
-    assert outputs["model_url"] == "/modelarts-local-demo/outputs/"
+    assert outputs["model_url"] == f"/{BUCKET}/outputs/"
+    assert outputs["code_folder"].startswith(f"/{BUCKET}/uploads/code/") and outputs["code_files"] == 1
     after_up = local_modelarts.admin("GET", "/state").json()
     assert after_up["algorithms"] == before["algorithms"] + 1
 
