@@ -100,8 +100,9 @@ class ObsFolderProvider(context.StatelessProvider):
             report = publish(
                 client, place, files, holder=holder, instance=instance, sha256=digests, inside_source=inside_source
             )
+        sent = len(report.transferred)
         progress(
-            f"{place.path}: uploaded {len(report.transferred)} files ({report.bytes_transferred:,} bytes), "
+            f"{place.path}: uploaded {sent} file{'' if sent == 1 else 's'} ({report.bytes_transferred:,} bytes), "
             f"{len(report.skipped)} already there"
         )
         outputs = ObsFolderOutputs(
