@@ -199,3 +199,23 @@ def test_faults_during_an_upload_leave_no_orphans(tmp_path: Path, start_local_mo
 
     project.destroy()
     assert bucket_keys(obs.client, BUCKET) == before
+
+
+def test_an_iam_password_user_uploads_with_temporary_keys_from_iam(tmp_path: Path, start_local_modelarts: Any) -> None:
+    # Counting on (a rule that matches nothing), so the server's request counts show the IAM exchange.
+    server = start_local_modelarts(config={"faults": {"rules": [{"paths": ["/counting-only"]}]}})
+    obs = backend(server)
+    obs.create_bucket(BUCKET)
+    project = make_project(tmp_path / "p", server, FAULTY, credentials=False)
+    for key, value in {"userName": server.user_name, "domainName": server.domain_name}.items():
+        project.set_config(f"modelarts:{key}", value)
+    project.set_config("modelarts:password", server.password, secret=True)
+    write_sources(project.directory)
+
+    project.up()
+    folder = project.outputs()["code_folder"].removeprefix(f"/{BUCKET}/")
+    assert {folder + "train.py", folder + "lib/util.py"} <= bucket_keys(obs.client, BUCKET)
+    seen = server.admin("GET", "/faults").json()["requests"]
+    assert seen.get("POST /v3.0/OS-CREDENTIAL/securitytokens", 0) >= 1, seen
+    project.destroy()
+    assert not [key for key in bucket_keys(obs.client, BUCKET) if key.startswith("uploads/")]
