@@ -4,6 +4,7 @@ under Pulumi's mocks: a folder known at preview that still depends on the upload
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,8 @@ import pulumi
 import pytest
 
 import modelarts_pulumi as modelarts
-from modelarts_pulumi.content import MAX_CODE_DEPTH
+from modelarts_pulumi.content import DEFAULT_EXCLUDES, MAX_CODE_DEPTH, ContentError, SourceEntry, content_hash, scan
+from modelarts_pulumi.obs.folders import FolderError
 from modelarts_pulumi.providers import context
 from modelarts_pulumi.providers.obs_folder import ObsFolderProvider
 from modelarts_pulumi.resources.obs_folder import source_entries
@@ -198,3 +200,15 @@ def test_archives_become_entries_with_absolute_paths(tmp_path: Path, monkeypatch
     ]
     with pytest.raises(TypeError, match="remote assets are not read"):
         source_entries(pulumi.AssetArchive({"x": pulumi.RemoteAsset("https://example.invalid/x")}))
+
+
+def test_at_up_a_changed_or_unreadable_source_fails_the_create_before_any_upload(tmp_path: Path) -> None:
+    source = code_tree(tmp_path / "src")
+    digest = content_hash(scan([SourceEntry(kind="folder", local=str(source))], DEFAULT_EXCLUDES))
+    checked = ObsFolderProvider().check({}, props(source, content_hash=digest)).inputs
+    (source / "train.py").write_text("print('edited after the program ran')\n")
+    with pytest.raises(FolderError, match=r"changed since the program read it .*run `pulumi up` again"):
+        ObsFolderProvider().create(checked)  # no OBS is configured: it fails before any call
+    os.symlink(tmp_path / "nowhere", source / "late.py")
+    with pytest.raises(ContentError, match=r"source: cannot read .*late\.py"):
+        ObsFolderProvider().create(checked)
