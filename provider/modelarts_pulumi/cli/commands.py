@@ -22,6 +22,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from ..downloads import download_job_output
 from ..errors import ModelArtsApiError, ModelArtsError
 from ..job_summary import exit_code, human_duration, summary_line
 from ..log_follow import NewLines, TaskLog, printable
@@ -371,3 +372,36 @@ def open_(session: Session, job: str) -> None:
     """Print the console URL of JOB."""
     found = session.find(job)
     click.echo(console_url(found.client.settings.region, found.job_id))
+
+
+# --- download --------------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("job")
+@click.argument("channel")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="JSON for scripts.")
+@click.pass_obj
+@failures_reported
+def download(session: Session, job: str, channel: str, directory: Path, as_json: bool) -> None:
+    """Download the output CHANNEL of JOB, once it ended, into DIRECTORY: every file of the channel's OBS
+    folder, each checked and put in place whole (OBS is reached as ObsFolder reaches it)."""
+    found = session.find(job)
+    report = download_job_output(found.job_id, channel, directory, settings=found.client.settings)
+    if as_json:
+        emit_json(
+            {
+                "job_id": found.job_id,
+                "channel": channel,
+                "directory": str(directory),
+                "files": sorted(report.transferred),
+                "bytes": report.bytes_transferred,
+            }
+        )
+        return
+    count = len(report.transferred)
+    err.print(
+        f"{count} file{'' if count == 1 else 's'} ({report.bytes_transferred:,} bytes) of {channel} of training job "
+        f"{found.job.metadata.name} ({found.job_id}) in {directory}"
+    )
