@@ -33,6 +33,7 @@ from typing import IO, Literal
 
 from pydantic import Field
 
+from .errors import ModelArtsError
 from .rules import Strict
 
 DEFAULT_EXCLUDES: tuple[str, ...] = (".git", "__pycache__", "*.pyc", ".venv")
@@ -65,7 +66,7 @@ class SourceEntry(Strict):
         return f"text{where}" if self.kind == "text" else f"{self.local}{where}"
 
 
-class ContentError(ValueError):
+class ContentError(ModelArtsError):
     """The source cannot become a folder in OBS. ``field`` names the input to change."""
 
     def __init__(self, field: str, message: str) -> None:

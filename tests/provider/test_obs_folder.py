@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from modelarts_pulumi.content import DEFAULT_EXCLUDES, MAX_CODE_DEPTH, ContentEr
 from modelarts_pulumi.obs.folders import FolderError
 from modelarts_pulumi.providers import context
 from modelarts_pulumi.providers.obs_folder import ObsFolderProvider
+from modelarts_pulumi.providers.readable import OperationFailed
 from modelarts_pulumi.resources.obs_folder import source_entries
 from tests.support.constants import ENGINE_NAME, ENGINE_VERSION, FLAVOR_ID
 
@@ -207,8 +209,12 @@ def test_at_up_a_changed_or_unreadable_source_fails_the_create_before_any_upload
     digest = content_hash(scan([SourceEntry(kind="folder", local=str(source))], DEFAULT_EXCLUDES))
     checked = ObsFolderProvider().check({}, props(source, content_hash=digest)).inputs
     (source / "train.py").write_text("print('edited after the program ran')\n")
-    with pytest.raises(FolderError, match=r"changed since the program read it .*run `pulumi up` again"):
+    with pytest.raises(OperationFailed) as changed:  # the engine prints its cause first
         ObsFolderProvider().create(checked)  # no OBS is configured: it fails before any call
+    assert isinstance(changed.value.__cause__, FolderError)
+    assert re.search(r"changed since the program read it .*run `pulumi up` again", str(changed.value.__cause__))
     os.symlink(tmp_path / "nowhere", source / "late.py")
-    with pytest.raises(ContentError, match=r"source: cannot read .*late\.py"):
+    with pytest.raises(OperationFailed) as unreadable:
         ObsFolderProvider().create(checked)
+    assert isinstance(unreadable.value.__cause__, ContentError)
+    assert re.search(r"source: cannot read .*late\.py", str(unreadable.value.__cause__))

@@ -28,7 +28,10 @@ from ..obs.folders import HOLDERS_FOLDER, FolderError, FolderPlace, holder_id, m
 from ..outputs import ObsFolderOutputs
 from . import context, diffs
 from .progress import progress
+from .readable import readable_errors
 from .validation import user_props, validate
+
+WHAT = "OBS folder"
 
 
 def _place(props: dict[str, Any]) -> FolderPlace:
@@ -63,6 +66,7 @@ def content_failures(props: dict[str, Any]) -> list[CheckFailure]:
 class ObsFolderProvider(context.StatelessProvider):
     """Puts content-addressed folders into OBS and lets them go. Holds no state (see ``context``)."""
 
+    @readable_errors(WHAT)
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         props = user_props(news)
         parsed, failures, unknown = validate(ObsFolderInputs, props)
@@ -76,6 +80,7 @@ class ObsFolderProvider(context.StatelessProvider):
         # Content-addressed: the new folder never collides with the old one, so it can always come first.
         return DiffResult(changes=result.changes, replaces=result.replaces, delete_before_replace=False)
 
+    @readable_errors(WHAT)
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = ObsFolderInputs.model_validate(user_props(props))
         listing = content.scan(inputs.entries, inputs.exclude)
@@ -115,6 +120,7 @@ class ObsFolderProvider(context.StatelessProvider):
         )
         return CreateResult(instance, {**normalized, **outputs.model_dump(mode="json")})
 
+    @readable_errors(WHAT)
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         place = _place(props)
         client: ObsClient = context.obs_client_for(props)
@@ -132,6 +138,7 @@ class ObsFolderProvider(context.StatelessProvider):
         # Only inputs that change nothing in OBS get here (the content is the same): record them.
         return UpdateResult({**olds, **user_props(news)})
 
+    @readable_errors(WHAT)
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         place = _place(props)
         client = context.obs_client_for(props)
