@@ -6,7 +6,7 @@ HTTP in and out only: authenticate, read the path, query and body, call the doma
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -17,6 +17,8 @@ from ..identity import Principal
 from ..obs.routes import PRESIGNED_PREFIX
 from . import errors
 from .access import authorize_project
+
+T = TypeVar("T")
 
 
 async def project_principal(request: Request) -> Principal:
@@ -115,47 +117,50 @@ async def search_training_jobs(request: Request) -> Response:
     return json_response(await call(backend(request).jobs.search, project, body, now_ms()))
 
 
-async def get_training_job(request: Request) -> Response:
+async def _on_job(request: Request, action: Callable[[str, str, int], T]) -> T:
+    """What ``action(project, job, now)`` answers for the URL's job."""
     project = await project_id(request)
-    return json_response(await call(backend(request).jobs.get, project, _job(request), now_ms()))
+    return await call(action, project, _job(request), now_ms())
+
+
+async def _on_job_with_body(request: Request, action: Callable[[str, str, dict[str, Any], int], T]) -> T:
+    """What ``action(project, job, body, now)`` answers for the URL's job; the body is read once the caller is
+    known (an unauthenticated call is refused as such, whatever its body)."""
+    project = await project_id(request)
+    body = await json_body(request)
+    return await call(action, project, _job(request), body, now_ms())
+
+
+async def get_training_job(request: Request) -> Response:
+    return json_response(await _on_job(request, backend(request).jobs.get))
 
 
 async def update_training_job(request: Request) -> Response:
-    project = await project_id(request)
-    body = await json_body(request)
-    await call(backend(request).jobs.update_description, project, _job(request), body, now_ms())
+    await _on_job_with_body(request, backend(request).jobs.update_description)
     return empty_response(200)
 
 
 async def delete_training_job(request: Request) -> Response:
-    project = await project_id(request)
-    await call(backend(request).jobs.delete, project, _job(request), now_ms())
+    await _on_job(request, backend(request).jobs.delete)
     return empty_response(202)
 
 
 async def training_job_tags(request: Request) -> Response:
-    project = await project_id(request)
-    return json_response(await call(backend(request).jobs.tags, project, _job(request), now_ms()))
+    return json_response(await _on_job(request, backend(request).jobs.tags))
 
 
 async def create_training_job_tags(request: Request) -> Response:
-    project = await project_id(request)
-    body = await json_body(request)
-    await call(backend(request).jobs.create_tags, project, _job(request), body, now_ms())
+    await _on_job_with_body(request, backend(request).jobs.create_tags)
     return empty_response(204)
 
 
 async def delete_training_job_tags(request: Request) -> Response:
-    project = await project_id(request)
-    body = await json_body(request)
-    await call(backend(request).jobs.delete_tags, project, _job(request), body, now_ms())
+    await _on_job_with_body(request, backend(request).jobs.delete_tags)
     return empty_response(204)
 
 
 async def training_job_action(request: Request) -> Response:
-    project = await project_id(request)
-    body = await json_body(request)
-    return json_response(await call(backend(request).jobs.terminate, project, _job(request), body, now_ms()), 202)
+    return json_response(await _on_job_with_body(request, backend(request).jobs.terminate), 202)
 
 
 # --- what a job produced -----------------------------------------------------------------------------
