@@ -14,13 +14,12 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 from .config import AccessKeyConfig, AccountConfig, ProjectConfig, UserConfig
 from .store import Store
 
 T = TypeVar("T")
-R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -122,37 +121,44 @@ class SigningKey:
         return cls(**{**data, "principal": Principal(**data["principal"])})
 
 
+class _Expiring(Protocol):
+    """A record an :class:`_ExpiringRecords` keeps."""
+
+    @property
+    def expires_at(self) -> float | None: ...
+
+    def to_json(self) -> dict[str, Any]: ...
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Self: ...
+
+
+R = TypeVar("R", bound=_Expiring)
+
+
 class _ExpiringRecords(Generic[R]):
-    """Records that never change once written and expire: written through to SQLite (a table of ``name``,
-    ``expires_at``, ``record`` as JSON), read from a bounded in-memory cache."""
+    """Records of type ``RECORD`` that never change once written and expire: written through to SQLite (a table
+    ``TABLE`` of ``NAME``, ``expires_at``, ``record`` as JSON), read from a bounded in-memory cache. The ``NAME``
+    column holds the record's field of that name."""
 
     CACHE_SIZE = 10_000
     TABLE: ClassVar[str]
-    NAME: ClassVar[str]  # the name column
+    NAME: ClassVar[str]
+    RECORD: type[R]
 
     def __init__(self, store: Store) -> None:
         self._store = store
         self._cache: OrderedDict[str, R] = OrderedDict()
         self._lock = threading.Lock()
 
-    def _name_of(self, record: R) -> str:
-        raise NotImplementedError
-
-    def _expiry_of(self, record: R) -> float:
-        raise NotImplementedError
-
-    def _to_json(self, record: R) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def _from_json(self, data: dict[str, Any]) -> R:
-        raise NotImplementedError
-
     def put(self, record: R) -> None:
+        data = record.to_json()
+        name = str(data[self.NAME])
         self._store.execute(
             f"INSERT OR REPLACE INTO {self.TABLE} ({self.NAME}, expires_at, record) VALUES (?, ?, ?)",
-            (self._name_of(record), self._expiry_of(record), json.dumps(self._to_json(record))),
+            (name, _expiry(record), json.dumps(data)),
         )
-        self._remember(record)
+        self._remember(name, record)
 
     def cached(self, name: str) -> bool:
         with self._lock:
@@ -167,22 +173,21 @@ class _ExpiringRecords(Generic[R]):
         rows = self._store.query(f"SELECT record FROM {self.TABLE} WHERE {self.NAME}=?", (name,))
         if not rows:
             return None
-        record = self._from_json(json.loads(rows[0]["record"]))
-        self._remember(record)
+        record = self.RECORD.from_json(json.loads(rows[0]["record"]))
+        self._remember(name, record)
         return record
 
     def purge(self, expired_before: float) -> None:
         """Forget records that expired before the given time (keeps the table small)."""
         self._store.execute(f"DELETE FROM {self.TABLE} WHERE expires_at < ?", (expired_before,))
         with self._lock:
-            for name in [n for n, r in self._cache.items() if self._expiry_of(r) < expired_before]:
+            for name in [n for n, r in self._cache.items() if _expiry(r) < expired_before]:
                 del self._cache[name]
 
     def count(self) -> int:
         return int(self._store.query(f"SELECT COUNT(*) AS n FROM {self.TABLE}")[0]["n"])
 
-    def _remember(self, record: R) -> None:
-        name = self._name_of(record)
+    def _remember(self, name: str, record: R) -> None:
         with self._lock:
             self._cache[name] = record
             self._cache.move_to_end(name)
@@ -190,23 +195,16 @@ class _ExpiringRecords(Generic[R]):
                 self._cache.popitem(last=False)
 
 
+def _expiry(record: _Expiring) -> float:
+    return record.expires_at or 0.0  # a record without an expiry (none is stored so) counts as expired
+
+
 class TokenStore(_ExpiringRecords[TokenRecord]):
     """Issued IAM tokens."""
 
     TABLE = "tokens"
     NAME = "token"
-
-    def _name_of(self, record: TokenRecord) -> str:
-        return record.token
-
-    def _expiry_of(self, record: TokenRecord) -> float:
-        return record.expires_at
-
-    def _to_json(self, record: TokenRecord) -> dict[str, Any]:
-        return record.to_json()
-
-    def _from_json(self, data: dict[str, Any]) -> TokenRecord:
-        return TokenRecord.from_json(data)
+    RECORD = TokenRecord
 
 
 class TemporaryKeyStore(_ExpiringRecords[SigningKey]):
@@ -214,18 +212,7 @@ class TemporaryKeyStore(_ExpiringRecords[SigningKey]):
 
     TABLE = "temporary_keys"
     NAME = "access_key"
-
-    def _name_of(self, record: SigningKey) -> str:
-        return record.access_key
-
-    def _expiry_of(self, record: SigningKey) -> float:
-        return record.expires_at or 0.0
-
-    def _to_json(self, record: SigningKey) -> dict[str, Any]:
-        return record.to_json()
-
-    def _from_json(self, data: dict[str, Any]) -> SigningKey:
-        return SigningKey.from_json(data)
+    RECORD = SigningKey
 
 
 class AccessKeys:
