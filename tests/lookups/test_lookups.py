@@ -6,7 +6,6 @@ The interpreter matrix (noxfile.py) runs these on every supported Python."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +17,7 @@ import modelarts_pulumi as modelarts
 from modelarts_pulumi.client import ModelArtsClient
 from modelarts_pulumi.settings import Settings
 from tests.support.constants import ENGINE_NAME, ENGINE_VERSION, FLAVOR_ID, REGION
+from tests.support.mocked_program import run_program
 from tests.support.server import LocalModelArts
 
 CREDENTIAL_ENV_PREFIXES = ("HW_", "OS_", "HUAWEICLOUD_SDK_")
@@ -34,39 +34,10 @@ def settings(local_modelarts: LocalModelArts) -> Settings:
     return Settings.from_config(local_modelarts.stack_config(), env={})
 
 
-class NoResources(pulumi.runtime.Mocks):
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        return f"{args.name}-id", args.inputs
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        return {}, None
-
-
 def in_program(make: Callable[[], pulumi.Output[Any]], *, config: dict[str, str], preview: bool) -> tuple[bool, Any]:
     """Make an Output as a program with stack config ``config`` would; its (known, value) once settled."""
-    loop = asyncio.new_event_loop()  # a program's own loop, as pulumi-language-python-exec gives it
-    asyncio.set_event_loop(loop)
-    pulumi.runtime.set_mocks(NoResources(), preview=preview)
-    pulumi.runtime.set_all_config(config)
-    settled: dict[str, Any] = {}
-
-    @pulumi.runtime.test
-    def program() -> Any:
-        output = make()
-
-        async def settle() -> None:
-            settled["known"] = await output.is_known()
-            settled["value"] = await output.future(with_unknowns=True)
-
-        return asyncio.ensure_future(settle())
-
-    try:
-        program()
-    finally:
-        pulumi.runtime.set_all_config({})
-        asyncio.set_event_loop(None)
-        loop.close()
-    return settled["known"], settled["value"]
+    settled = run_program(lambda: {"output": make()}, config=config, preview=preview)["output"]
+    return settled.known, settled.value
 
 
 # --- picking from the catalogs ------------------------------------------------------------------------------

@@ -3,7 +3,6 @@ under Pulumi's mocks: a folder known at preview that still depends on the upload
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from modelarts_pulumi.providers.obs_folder import ObsFolderProvider
 from modelarts_pulumi.providers.readable import OperationFailed
 from modelarts_pulumi.resources.obs_folder import source_entries
 from tests.support.constants import ENGINE_NAME, ENGINE_VERSION, FLAVOR_ID
+from tests.support.mocked_program import Recorder, Settled, run_program
 
 HASH = "ab" * 32
 
@@ -107,43 +107,10 @@ def test_only_the_content_the_bucket_and_the_prefix_replace_and_the_new_folder_c
 # --- the program side, under Pulumi's mocks ------------------------------------------------------------------
 
 
-class Recorder(pulumi.runtime.Mocks):
-    def __init__(self) -> None:
-        self.inputs: dict[str, dict[str, Any]] = {}
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        self.inputs[args.name] = args.inputs
-        return f"{args.name}-id", args.inputs
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        return {}, None
-
-
-def preview(program: Callable[[], dict[str, pulumi.Output[Any]]]) -> tuple[Recorder, dict[str, Any]]:
-    """Run ``program`` as a preview would; the resources' inputs and each Output's (known, value, dependencies)."""
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
+def preview(program: Callable[[], dict[str, pulumi.Output[Any]]]) -> tuple[Recorder, dict[str, Settled]]:
+    """Run ``program`` as a preview would; the resources' inputs and each Output, settled."""
     mocks = Recorder()
-    pulumi.runtime.set_mocks(mocks, preview=True)
-    settled: dict[str, Any] = {}
-
-    @pulumi.runtime.test
-    def run() -> Any:
-        outputs = program()
-
-        async def settle() -> None:
-            for name, output in outputs.items():
-                resources = {r._name for r in await output.resources()}
-                settled[name] = (await output.is_known(), await output.future(with_unknowns=True), resources)
-
-        return asyncio.ensure_future(settle())
-
-    try:
-        run()
-    finally:
-        asyncio.set_event_loop(None)
-        loop.close()
-    return mocks, settled
+    return mocks, run_program(program, mocks=mocks, preview=True)
 
 
 def test_the_folder_is_known_at_preview_and_carries_the_upload_as_a_dependency(tmp_path: Path) -> None:
@@ -167,9 +134,9 @@ def test_the_folder_is_known_at_preview_and_carries_the_upload_as_a_dependency(t
     mocks, outputs = preview(program)
     digest = mocks.inputs["code"]["content_hash"]
     folder = f"/code-bucket/uploads/code/{digest[:16]}/"
-    assert outputs["folder"] == (True, folder, {"code"})
-    assert outputs["boot"] == (True, folder + "train.py", {"code"})
-    assert outputs["count"] == (True, 2, {"code"})
+    assert outputs["folder"] == Settled(True, folder, frozenset({"code"}))
+    assert outputs["boot"] == Settled(True, folder + "train.py", frozenset({"code"}))
+    assert outputs["count"] == Settled(True, 2, frozenset({"code"}))
     assert mocks.inputs["algo"]["code_dir"] == folder
     assert mocks.inputs["job"]["algorithm_code_dir"] == folder  # the job learns the code its algorithm runs
     assert "algorithm_code_dir" not in mocks.inputs["kept"]
