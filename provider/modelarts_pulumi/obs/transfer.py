@@ -148,27 +148,20 @@ class _Multipart:
         return max(1, -(-self.size // self.part_size))
 
 
+@dataclass(eq=False)
 class _Uploader:
     """Runs one upload: tasks on the pool, their follow-ups (continuations) in the calling thread."""
 
-    def __init__(
-        self,
-        client: ObsClient,
-        bucket: str,
-        config: TransferConfig,
-        existing: Mapping[str, ObjectSummary],
-        pool: ThreadPoolExecutor,
-    ) -> None:
-        self.client = client
-        self.bucket = bucket
-        self.config = config
-        self.existing = existing
-        self.pool = pool
-        self.report = TransferReport()
-        self.pending: dict[Future[Any], tuple[UploadItem, Callable[[Any], None]]] = {}
-        self.finished: queue.SimpleQueue[Future[Any]] = queue.SimpleQueue()
-        self.open_uploads: dict[str, _Multipart] = {}  # key -> upload not yet completed
-        self._open_lock = threading.Lock()
+    client: ObsClient
+    bucket: str
+    config: TransferConfig
+    existing: Mapping[str, ObjectSummary]
+    pool: ThreadPoolExecutor
+    report: TransferReport = field(default_factory=TransferReport, init=False)
+    pending: dict[Future[Any], tuple[UploadItem, Callable[[Any], None]]] = field(default_factory=dict, init=False)
+    finished: queue.SimpleQueue[Future[Any]] = field(default_factory=queue.SimpleQueue, init=False)
+    open_uploads: dict[str, _Multipart] = field(default_factory=dict, init=False)  # key -> not yet completed
+    _open_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def submit(self, item: UploadItem, task: Callable[[], Any], then: Callable[[Any], None]) -> None:
         future = self.pool.submit(task)
