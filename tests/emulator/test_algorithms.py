@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -130,9 +131,10 @@ def mutate(change: Any) -> dict[str, Any]:
     return body
 
 
-def _param(**constraint: Any) -> dict[str, Any]:
-    value = constraint.pop("value")
-    return {"name": "p", "value": value, "constraint": {"type": "String", **constraint}}
+def adding_param(value: str, **constraint: Any) -> Callable[[dict[str, Any]], None]:
+    """A change that adds the parameter ``p`` with this default and constraint (a String unless ``type`` says)."""
+    param = {"name": "p", "value": value, "constraint": {"type": "String", **constraint}}
+    return lambda body: body["job_config"]["parameters"].append(param)
 
 
 INVALID = [
@@ -173,33 +175,22 @@ INVALID = [
     ),
     ("boolean default", lambda b: b["job_config"]["parameters"][0].update(value="maybe"), "ModelArts.2768", None),
     ("integer default", lambda b: b["job_config"]["parameters"][1].update(value="1.5"), "ModelArts.2768", None),
-    (
-        "float default",
-        lambda b: b["job_config"]["parameters"].append(_param(type="Float", value="x")),
-        "ModelArts.2768",
-        None,
-    ),
+    ("float default", adding_param("x", type="Float"), "ModelArts.2768", None),
     (
         "default outside range",
-        lambda b: b["job_config"]["parameters"].append(
-            _param(type="Integer", value="11", valid_type="Range", valid_range=["1", "10"])
-        ),
+        adding_param("11", type="Integer", valid_type="Range", valid_range=["1", "10"]),
         "ModelArts.2769",
         None,
     ),
     (
         "default outside enumeration",
-        lambda b: b["job_config"]["parameters"].append(
-            _param(value="c", valid_type="Enumeration", valid_range=["a", "b"])
-        ),
+        adding_param("c", valid_type="Enumeration", valid_range=["a", "b"]),
         "ModelArts.2769",
         None,
     ),
     (
         "bad range",
-        lambda b: b["job_config"]["parameters"].append(
-            _param(type="Integer", value="1", valid_type="Range", valid_range=["9", "1"])
-        ),
+        adding_param("1", type="Integer", valid_type="Range", valid_range=["9", "1"]),
         "ModelArts.2770",
         None,
     ),
