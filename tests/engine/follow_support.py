@@ -12,8 +12,6 @@ from typing import Any
 
 from tests.support.pulumi_cli import VENV, CommandResult, PulumiProject, run_command
 
-PYTORCH = "pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64"
-
 CHATTY = """
 import argparse, time
 parser = argparse.ArgumentParser()

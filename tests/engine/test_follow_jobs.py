@@ -18,7 +18,6 @@ import pytest
 
 from tests.engine.follow_support import (
     CHATTY,
-    PYTORCH,
     cli_json,
     python_snippet,
     run_cli,
@@ -26,6 +25,7 @@ from tests.engine.follow_support import (
     write_script,
 )
 from tests.engine.stack import job_gone, make_project, server_client, steps
+from tests.support.programs import Program, code
 from tests.support.server import FAST_LOCAL
 
 pytestmark = pytest.mark.pulumi_cli
@@ -35,49 +35,35 @@ BUCKET = "follow-bucket"
 CHATTY_LINES = 150
 CHATTY_RATE = 5
 
-STREAM_PROGRAM = f"""
-import pulumi
-import modelarts_pulumi as modelarts
-
-config = pulumi.Config()
-algorithm = modelarts.Algorithm(
-    "algo",
-    code_dir="/{BUCKET}/code/",
-    boot_file="/{BUCKET}/code/train.py",
-    engine_name="PyTorch",
-    engine_version="{PYTORCH}",
-    inputs=[{{"name": "data_url"}}],
-    outputs=[{{"name": "train_url"}}],
-    tags=config.get_object("algorithmTags") or {{}},
+STREAM_PROGRAM = (
+    Program(bucket=BUCKET)
+    .algorithm(tags=code('config.get_object("algorithmTags") or {}'))
+    .training_job(
+        "steady",
+        var="steady",
+        hyperparameters={"epochs": 20},
+        log_export_path=None,
+        wait_for="completed",
+        log_lines_per_second=200,
+    )
+    .inline_job(
+        "chatty",
+        var="chatty",
+        boot_file=code('f"/{bucket}/code/chatty.py"'),
+        hyperparameters={"lines": CHATTY_LINES, "interval": 0.02},
+        wait_for="completed",
+        log_lines_per_second=CHATTY_RATE,
+        tags=code('config.get_object("jobTags") or {}'),
+    )
+    .export(
+        algorithm_id="algorithm.algorithm_id",
+        steady_id="steady.job_id",
+        chatty_id="chatty.job_id",
+        chatty_name="chatty.name",
+        chatty_tags="chatty.tags",
+    )
+    .text()
 )
-steady = modelarts.TrainingJob(
-    "steady",
-    algorithm_id=algorithm.algorithm_id,
-    hyperparameters={{"epochs": 20}},
-    inputs={{"data_url": "/{BUCKET}/data/"}},
-    outputs={{"train_url": "/{BUCKET}/outputs/"}},
-    flavor_id="modelarts.vm.cpu.8u",
-    wait_for="completed",
-    log_lines_per_second=200,
-)
-chatty = modelarts.TrainingJob(
-    "chatty",
-    code_dir="/{BUCKET}/code/",
-    boot_file="/{BUCKET}/code/chatty.py",
-    engine_name="PyTorch",
-    engine_version="{PYTORCH}",
-    hyperparameters={{"lines": {CHATTY_LINES}, "interval": 0.02}},
-    flavor_id="modelarts.vm.cpu.8u",
-    wait_for="completed",
-    log_lines_per_second={CHATTY_RATE},
-    tags=config.get_object("jobTags") or {{}},
-)
-pulumi.export("algorithm_id", algorithm.algorithm_id)
-pulumi.export("steady_id", steady.job_id)
-pulumi.export("chatty_id", chatty.job_id)
-pulumi.export("chatty_name", chatty.name)
-pulumi.export("chatty_tags", chatty.tags)
-"""
 
 
 @pytest.fixture
@@ -211,35 +197,37 @@ def test_logs_stream_into_up_and_every_command_follows_the_jobs(tmp_path: Path, 
     assert job_gone(server, chatty_id) and job_gone(server, steady_id)
 
 
-STOP_PROGRAM = f"""
-import pulumi
-import modelarts_pulumi as modelarts
-
-config = pulumi.Config()
-jobs = {{}}
-for name in ("sleeper", "other"):
-    jobs[name] = modelarts.TrainingJob(
-        name,
-        code_dir="/{BUCKET}/code/",
-        boot_file="/{BUCKET}/code/sleep.py",
-        engine_name="PyTorch",
-        engine_version="{PYTORCH}",
-        hyperparameters={{"seconds": 120, "interval": 0.5}},
-        flavor_id="modelarts.vm.cpu.8u",
-        wait_for="running",
-        tags={{"suite": "stop"}},
-        stopped=config.get_bool(f"{{name}}Stopped") or False,
+STOP_PROGRAM = (
+    Program(bucket=BUCKET)
+    .line("jobs = {}")
+    .block(
+        'for name in ("sleeper", "other"):',
+        Program()
+        .inline_job(
+            code("name"),
+            var="jobs[name]",
+            boot_file=code('f"/{bucket}/code/sleep.py"'),
+            hyperparameters={"seconds": 120, "interval": 0.5},
+            wait_for="running",
+            tags={"suite": "stop"},
+            stopped=code('config.get_bool(f"{name}Stopped") or False'),
+        )
+        .line(
+            'pulumi.export(f"{name}_id", jobs[name].job_id)',
+            'pulumi.export(f"{name}_phase", jobs[name].phase)',
+        ),
     )
-    pulumi.export(f"{{name}}_id", jobs[name].job_id)
-    pulumi.export(f"{{name}}_phase", jobs[name].phase)
-pulumi.export("terminated", [j.metadata.id for j in modelarts.find_training_jobs(
-    phases=["Terminated"], tags={{"suite": "stop"}}, sort_by="name", order="asc")])
-pulumi.export("first_terminated", [j.metadata.id for j in modelarts.find_training_jobs(
-    phases=["Terminated"], tags={{"suite": "stop"}}, sort_by="name", order="asc", limit=1)])
-pulumi.export("algorithms", len(modelarts.find_algorithms()))
-pulumi.export("events", jobs["sleeper"].job_id.apply(
-    lambda job_id: [e.message for e in modelarts.get_training_job_events(job_id)]))
-"""
+    .line(
+        """pulumi.export("terminated", [j.metadata.id for j in modelarts.find_training_jobs(
+    phases=["Terminated"], tags={"suite": "stop"}, sort_by="name", order="asc")])""",
+        """pulumi.export("first_terminated", [j.metadata.id for j in modelarts.find_training_jobs(
+    phases=["Terminated"], tags={"suite": "stop"}, sort_by="name", order="asc", limit=1)])""",
+        'pulumi.export("algorithms", len(modelarts.find_algorithms()))',
+        """pulumi.export("events", jobs["sleeper"].job_id.apply(
+    lambda job_id: [e.message for e in modelarts.get_training_job_events(job_id)]))""",
+    )
+    .text()
+)
 
 
 def test_stop_in_place_through_the_program_and_the_tool(tmp_path: Path, follow_server: Any) -> None:
@@ -300,20 +288,16 @@ def test_stop_in_place_through_the_program_and_the_tool(tmp_path: Path, follow_s
     assert job_gone(server, sleeper) and job_gone(server, other)
 
 
-FAIL_PROGRAM = f"""
-import modelarts_pulumi as modelarts
-
-modelarts.TrainingJob(
-    "broken",
-    code_dir="/{BUCKET}/code/",
-    boot_file="/{BUCKET}/code/fail.py",
-    engine_name="PyTorch",
-    engine_version="{PYTORCH}",
-    flavor_id="modelarts.vm.cpu.8u",
-    wait_for="completed",
-    keep_failed=True,
+FAIL_PROGRAM = (
+    Program(bucket=BUCKET)
+    .inline_job(
+        "broken",
+        boot_file=code('f"/{bucket}/code/fail.py"'),
+        wait_for="completed",
+        keep_failed=True,
+    )
+    .text()
 )
-"""
 
 
 def test_a_failed_job_reads_first_and_the_tool_exits_with_it(tmp_path: Path, follow_server: Any) -> None:

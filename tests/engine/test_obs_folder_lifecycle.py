@@ -28,18 +28,7 @@ PROGRAM = (
     )
     .algorithm(code_dir=code("source.folder"), boot_file=code('source.file("train.py")'))
     .training_job(inputs={"data_url": code("data.folder")})
-    .training_job(
-        "inline",
-        var="inline",
-        algorithm_id=None,
-        code_dir=code("source.folder"),
-        boot_file=code('source.file("train.py")'),
-        engine_name=code('"PyTorch"'),
-        engine_version=code('"pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64"'),
-        inputs=None,
-        outputs=None,
-        log_export_path=None,
-    )
+    .inline_job("inline", var="inline", code_dir=code("source.folder"), boot_file=code('source.file("train.py")'))
     .export(
         code_folder="source.folder",
         code_hash="source.content_hash",

@@ -2,7 +2,8 @@
 
 Nearly every one declares an Algorithm (code folder and boot file in an OBS bucket, the guide's PyTorch engine,
 ``data_url`` in, ``train_url`` out) and TrainingJobs on it (the guide's CPU flavor, data, outputs and logs in the
-same bucket), with a few arguments of its own. :class:`Program` writes the common part once::
+same bucket), or TrainingJobs that run their own code (the same code folder, boot file, engine and flavor), with a
+few arguments of its own. :class:`Program` writes the common part once::
 
     PROGRAM = (
         Program(bucket="cred-bucket")
@@ -53,6 +54,14 @@ JOB_DEFAULTS: dict[str, Any] = {
     "log_export_path": code('f"/{bucket}/logs/"'),
 }
 
+INLINE_JOB_DEFAULTS: dict[str, Any] = {
+    "code_dir": code('f"/{bucket}/code/"'),
+    "boot_file": code('f"/{bucket}/code/train.py"'),
+    "engine_name": ENGINE_NAME,
+    "engine_version": ENGINE_VERSION,
+    "flavor_id": FLAVOR_ID,
+}
+
 
 def render(value: Any) -> str:
     """Python source for ``value``; :class:`Code` as it is, also inside lists and dicts."""
@@ -87,6 +96,11 @@ class Program:
         """``var = modelarts.TrainingJob(resource, ...)`` with :data:`JOB_DEFAULTS` updated by ``args``; with
         ``each`` (e.g. ``"i in range(3)"``) a list of them."""
         return self._declare(var, "TrainingJob", resource, {**JOB_DEFAULTS, **args}, each=each)
+
+    def inline_job(self, resource: str | Code = "job", /, *, var: str = "job", **args: Any) -> Program:
+        """``var = modelarts.TrainingJob(resource, ...)`` that runs its own code (no algorithm), with
+        :data:`INLINE_JOB_DEFAULTS` updated by ``args``."""
+        return self._declare(var, "TrainingJob", resource, {**INLINE_JOB_DEFAULTS, **args})
 
     def block(self, header: str, body: Program) -> Program:
         """``header`` (e.g. ``if config.get_bool("extra"):``) with ``body``'s statements indented under it."""
