@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -72,43 +73,34 @@ def request_temporary_credentials(
         ) from None
 
 
+@dataclass(eq=False)
 class TemporaryCredentials:
     """Temporary AK/SK from IAM, fetched when first needed and renewed :data:`REFRESH_MARGIN_SECONDS` before
-    they expire. Thread-safe: concurrent callers wait for one fetch."""
+    they expire. Thread-safe: concurrent callers wait for one fetch. Its repr shows where and for how long, never
+    the auth or the credentials."""
 
-    def __init__(
-        self,
-        send: Transport,
-        iam_endpoint: str,
-        auth: AuthBase,
-        *,
-        duration_seconds: int = DEFAULT_DURATION_SECONDS,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self._send = send
-        self._iam_endpoint = iam_endpoint
-        self._auth = auth
-        self._duration = duration_seconds
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._credentials: ObsCredentials | None = None
+    send: Transport = field(repr=False)
+    iam_endpoint: str
+    auth: AuthBase = field(repr=False)
+    _: KW_ONLY
+    duration_seconds: int = DEFAULT_DURATION_SECONDS
+    clock: Callable[[], float] = field(default=time.time, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _credentials: ObsCredentials | None = field(default=None, init=False, repr=False)
 
     def current(self) -> ObsCredentials:
         with self._lock:
             if self._credentials is None or self._expiring(self._credentials):
                 self._credentials = request_temporary_credentials(
-                    self._send, self._iam_endpoint, self._auth, duration_seconds=self._duration
+                    self.send, self.iam_endpoint, self.auth, duration_seconds=self.duration_seconds
                 )
             return self._credentials
 
     def _expiring(self, credentials: ObsCredentials) -> bool:
         if credentials.expires_at is None:
             return False
-        now = datetime.fromtimestamp(self._clock(), UTC)
+        now = datetime.fromtimestamp(self.clock(), UTC)
         return credentials.expires_at - now < timedelta(seconds=REFRESH_MARGIN_SECONDS)
-
-    def __repr__(self) -> str:
-        return f"TemporaryCredentials(iam_endpoint={self._iam_endpoint!r}, duration_seconds={self._duration})"
 
 
 __all__ = [
