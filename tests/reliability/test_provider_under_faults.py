@@ -101,6 +101,11 @@ def checked(provider: Any, props: dict[str, Any]) -> dict[str, Any]:
     return inputs
 
 
+def create(provider: Any, props: dict[str, Any]) -> Any:
+    """What ``pulumi up`` does with a new resource's props: check them (they pass), then create."""
+    return provider.create(checked(provider, props))
+
+
 def submit(server: LocalModelArts, name: str) -> Any:
     """A job made directly through the client (no faults yet)."""
     inputs = TrainingJobInputs.model_validate(checked(TrainingJobProvider(), job_props(name)))
@@ -155,8 +160,7 @@ def test_a_create_whose_answer_was_dropped_is_adopted_not_repeated(configured, c
     put_faults(
         server, {"rules": [{"methods": ["POST"], "paths": ["/v2/*/algorithms"], "drop_rate": 1.0, "max_faults": 1}]}
     )
-    provider = AlgorithmProvider()
-    result = provider.create(checked(provider, algorithm_props("faulty-algo-1")))
+    result = create(AlgorithmProvider(), algorithm_props("faulty-algo-1"))
     assert "adopting the existing algorithm 'faulty-algo-1'" in capsys.readouterr().err
     server.admin("DELETE", "/faults")
     algorithms = [a for a in server_client(server).list_algorithms() if a.metadata.name == "faulty-algo-1"]
@@ -182,8 +186,7 @@ def test_a_training_job_create_under_heavy_faults_makes_exactly_one_job(configur
             ],
         },
     )
-    provider = TrainingJobProvider()
-    result = provider.create(checked(provider, job_props("faulty-job-1")))
+    result = create(TrainingJobProvider(), job_props("faulty-job-1"))
     err = capsys.readouterr().err
     assert "adopting the existing training job 'faulty-job-1'" in err
     assert (result.outs or {}).get("phase") in ("Pending", "Running", "Completed")
@@ -196,8 +199,7 @@ def test_a_create_failing_with_5xx_is_sent_again_only_after_a_lookup_found_nothi
         server,
         {"rules": [{"methods": ["POST"], "paths": ["/v2/*/training-jobs"], "error_rate": 1.0, "max_faults": 2}]},
     )
-    provider = TrainingJobProvider()
-    result = provider.create(checked(provider, job_props("faulty-job-2")))
+    result = create(TrainingJobProvider(), job_props("faulty-job-2"))
     err = capsys.readouterr().err
     assert err.count("nothing was created, retrying") == 2
     assert [job.metadata.id for job in jobs_named(server, "faulty-job-2")] == [result.id]
@@ -215,8 +217,7 @@ def test_an_expired_token_is_replaced_and_the_call_goes_through(server, capsys):
     try:
         put_faults(server, {"rules": [{"token_expiry_rate": 1.0, "max_faults": 1}]})
         tokens_before = server.admin("GET", "/state").json()["tokens"]
-        provider = AlgorithmProvider()
-        result = provider.create(checked(provider, algorithm_props("faulty-algo-token")))
+        result = create(AlgorithmProvider(), algorithm_props("faulty-algo-token"))
         assert result.id
         assert faults_injected(server)["token_expiry"] == 1
         assert server.admin("GET", "/state").json()["tokens"] > tokens_before
@@ -234,8 +235,7 @@ def test_polling_a_job_outlasts_a_burst_of_failures(configured, capsys):
         server,
         {"rules": [{"methods": ["GET"], "paths": ["/v2/*/training-jobs/*"], "error_rate": 1.0, "max_faults": 12}]},
     )
-    provider = TrainingJobProvider()
-    result = provider.create(checked(provider, job_props("faulty-job-poll", wait_for="completed")))
+    result = create(TrainingJobProvider(), job_props("faulty-job-poll", wait_for="completed"))
     assert (result.outs or {}).get("phase") == "Completed"
     assert "polling failed" in capsys.readouterr().err
 
@@ -243,9 +243,8 @@ def test_polling_a_job_outlasts_a_burst_of_failures(configured, capsys):
 def test_a_job_that_fails_is_reported_and_cleaned_up(configured):
     server = configured
     put_faults(server, {"job_outcomes": [{"name": "faulty-doomed-*", "phase": "Failed", "exit_code": 7}]})
-    provider = TrainingJobProvider()
     with pytest.raises(OperationFailed) as caught:  # the engine prints its cause first: the job's failure
-        provider.create(checked(provider, job_props("faulty-doomed-1")))
+        create(TrainingJobProvider(), job_props("faulty-doomed-1"))
     assert isinstance(caught.value.__cause__, job_lifecycle.TrainingJobFailed)
     message = str(caught.value.__cause__)
     assert "is Failed" in message and "exit code 7" in message
