@@ -8,6 +8,8 @@ Fault injection (``faults/``): ``GET /_local/faults`` answers ``{enabled, config
 counters: {kind: n}, by_detail: {"error.503": n, "throttle.APIGW.0308": n, ...}, requests: {"METHOD /path":
 n}}``; ``PUT /_local/faults`` replaces the configuration with its body (the config file's ``faults`` object)
 and starts the counters afresh; ``DELETE /_local/faults`` turns faults off and keeps the counters readable.
+``GET /_local/faults/requests?since=EPOCH`` answers ``{requests: [[epoch seconds, "METHOD /path"], ...]}``:
+when each counted request arrived (after ``since``), for measuring how often a client calls.
 """
 
 from __future__ import annotations
@@ -70,6 +72,18 @@ async def get_faults(request: Request) -> Response:
     return json_response(backend(request).faults.snapshot())
 
 
+async def get_fault_requests(request: Request) -> Response:
+    """When each counted request arrived, after ``?since=`` (epoch seconds; default: all that are kept)."""
+    require_admin(request)
+    raw = request.query_params.get("since", "0")
+    try:
+        since = float(raw)
+    except ValueError as exc:
+        raise errors.InvalidArgument(message=f"since: expected epoch seconds, got {raw!r}") from exc
+    arrivals = backend(request).faults.arrivals_since(since)
+    return json_response({"requests": [[at, key] for at, key in arrivals]})
+
+
 async def put_faults(request: Request) -> Response:
     """Replace the fault configuration (body: the config file's ``faults`` object); counters restart."""
     require_admin(request)
@@ -97,6 +111,7 @@ ROUTES = routes(
         "/_local/state": {"GET": state},
         "/_local/jobs/{training_job_id}/outcome": {"POST": job_outcome},
         "/_local/faults": {"GET": get_faults, "PUT": put_faults, "DELETE": delete_faults},
+        "/_local/faults/requests": {"GET": get_fault_requests},
     }
 )
 

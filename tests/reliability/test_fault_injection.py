@@ -204,6 +204,27 @@ def test_counters_and_configuration_are_readable_and_reset_by_a_new_configuratio
     assert server.call("GET", "/training-job-engines").status_code == 200
 
 
+def test_counting_alone_counts_and_dates_every_request_and_faults_none(server, faults):
+    before = server.admin("GET", "/faults").json()
+    assert before["enabled"] is False
+    snapshot = faults({"count_requests": True})
+    assert snapshot["enabled"] is True and snapshot["config"]["count_requests"] is True
+    started = time.time()
+    statuses = [server.call("GET", "/training-job-flavors").status_code for _ in range(3)]
+    assert statuses == [200, 200, 200]
+    state = server.admin("GET", "/faults").json()
+    assert state["requests"] == {"GET /v2/{project_id}/training-job-flavors": 3}
+    assert sum(state["counters"].values()) == 0
+    arrivals = server.admin("GET", "/faults/requests", params={"since": started - 1}).json()["requests"]
+    assert [key for _, key in arrivals] == ["GET /v2/{project_id}/training-job-flavors"] * 3
+    times = [at for at, _ in arrivals]
+    assert times == sorted(times) and started - 1 < times[0] <= times[-1] <= time.time()
+    later = server.admin("GET", "/faults/requests", params={"since": times[1]}).json()["requests"]
+    assert [at for at, _ in later] == times[2:]
+    bad = server.admin("GET", "/faults/requests", params={"since": "yesterday"})
+    assert bad.status_code == 400 and "since" in bad.json()["error_msg"]
+
+
 def test_a_seed_replays_the_same_faults_for_the_same_requests(server, faults):
     config = {"seed": 1234, "rules": [{"throttle_rate": 0.3, "error_rate": 0.3}]}
 
@@ -285,6 +306,7 @@ def test_a_server_without_faults_injects_none(server):
         ({"rules": [{"throttle_codes": ["X.1"]}]}, "throttle_codes"),
         ({"job_outcomes": [{"phase": "Completed"}]}, "phase"),
         ({"seed": "x"}, "seed"),
+        ({"count_requests": "yes"}, "count_requests"),
         ({"bogus": 1}, "bogus"),
     ],
 )
@@ -296,6 +318,7 @@ def test_an_invalid_faults_key_is_a_config_error_naming_it(tmp_path: Path, fault
 def test_the_config_key_round_trips_through_json(tmp_path: Path):
     raw = {
         "seed": 5,
+        "count_requests": True,
         "rules": [{"methods": ["post"], "paths": [JOBS], "drop_rate": 0.05, "latency_seconds": [0.1, 0.2]}],
     }
     config = config_from_dict({"faults": raw}, data_dir=tmp_path).faults

@@ -19,6 +19,7 @@ Every key is optional::
     {
       "seed": 42,                 # replay a run: same seed, same sequence of requests -> same faults
       "include_iam": false,       # IAM (/v3/...) calls are fault-free unless this is true
+      "count_requests": false,    # count (and date) every request even when no rule or outcome is set
       "rules": [                  # checked in order; the first rule that injects a fault wins
         {
           "methods": ["POST"],                    # default: every method

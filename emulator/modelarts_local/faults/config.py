@@ -69,17 +69,20 @@ class FaultConfig:
 
     seed: int | None = None
     include_iam: bool = False
+    count_requests: bool = False
     rules: tuple[FaultRule, ...] = ()
     job_outcomes: tuple[JobOutcomeRule, ...] = ()
 
     @property
     def active(self) -> bool:
-        return bool(self.rules or self.job_outcomes)
+        """Whether requests go through the injector (and are counted): a fault is configured, or counting."""
+        return bool(self.rules or self.job_outcomes or self.count_requests)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "seed": self.seed,
             "include_iam": self.include_iam,
+            "count_requests": self.count_requests,
             "rules": [_jsonable(asdict(rule)) for rule in self.rules],
             "job_outcomes": [asdict(rule) for rule in self.job_outcomes],
         }
@@ -91,18 +94,23 @@ def parse_faults(raw: Any) -> FaultConfig:
         return FaultConfig()
     if not isinstance(raw, Mapping):
         raise FaultConfigError("faults must be an object")
-    _no_unknown(raw, {"seed", "include_iam", "rules", "job_outcomes"}, "faults")
+    _no_unknown(raw, {"seed", "include_iam", "count_requests", "rules", "job_outcomes"}, "faults")
     seed = raw.get("seed")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise FaultConfigError("faults.seed must be an integer or null")
     include_iam = raw.get("include_iam", False)
     if not isinstance(include_iam, bool):
         raise FaultConfigError("faults.include_iam must be true or false")
+    count_requests = raw.get("count_requests", False)
+    if not isinstance(count_requests, bool):
+        raise FaultConfigError("faults.count_requests must be true or false")
     rules = tuple(_rule(item, f"faults.rules[{i}]") for i, item in enumerate(_items(raw, "rules")))
     outcomes = tuple(
         _outcome_rule(item, f"faults.job_outcomes[{i}]") for i, item in enumerate(_items(raw, "job_outcomes"))
     )
-    return FaultConfig(seed=seed, include_iam=include_iam, rules=rules, job_outcomes=outcomes)
+    return FaultConfig(
+        seed=seed, include_iam=include_iam, count_requests=count_requests, rules=rules, job_outcomes=outcomes
+    )
 
 
 def _rule(raw: Any, where: str) -> FaultRule:

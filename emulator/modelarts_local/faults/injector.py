@@ -1,5 +1,6 @@
-"""The fault injector: the configuration in force, the deterministic draw of each request's fault, and the
-counters of what was injected (``GET /_local/faults``)."""
+"""The fault injector: the configuration in force, the deterministic draw of each request's fault, the
+counters of what was injected and of the requests (``GET /_local/faults``), and when each request came
+(``GET /_local/faults/requests``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import random
 import re
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,9 @@ log = logging.getLogger("modelarts_local.faults")
 
 KINDS = ("throttle", "error", "reset", "drop", "token_expiry", "truncate", "latency", "job_outcome")
 """Every kind of fault, as counted by ``GET /_local/faults``."""
+
+REQUEST_LOG_SIZE = 100_000
+"""The latest requests whose arrival time is kept (``GET /_local/faults/requests``)."""
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
 
@@ -45,6 +49,7 @@ class _State:
     sequence: Counter[str] = field(default_factory=Counter)
     rule_faults: Counter[int] = field(default_factory=Counter)
     since: float = field(default_factory=time.time)
+    arrivals: deque[tuple[float, str]] = field(default_factory=lambda: deque(maxlen=REQUEST_LOG_SIZE))
 
 
 class FaultInjector:
@@ -96,6 +101,12 @@ class FaultInjector:
                 "requests": dict(sorted(state.requests.items())),
             }
 
+    def arrivals_since(self, since: float) -> list[tuple[float, str]]:
+        """``GET /_local/faults/requests``: (epoch seconds, ``METHOD /normalised/path``) of each request counted
+        after ``since``, oldest first (the latest ``REQUEST_LOG_SIZE`` at most)."""
+        with self._lock:
+            return [arrival for arrival in self._state.arrivals if arrival[0] > since]
+
     def count(self, kind: str, detail: str | None = None) -> None:
         with self._lock:
             self._state.counters[kind] += 1
@@ -112,6 +123,7 @@ class FaultInjector:
             config = state.config
             key = f"{method} {_normalise(path)}"
             state.requests[key] += 1
+            state.arrivals.append((time.time(), key))
             is_iam = port == "main" and path.startswith(self._iam_prefixes)
             if not config.rules or (is_iam and not config.include_iam):
                 return Decision()
