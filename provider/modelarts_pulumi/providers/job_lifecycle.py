@@ -52,7 +52,7 @@ def wait_for_target(client: ModelArtsClient, job: TrainingJob, inputs: TrainingJ
             last_phase, last_said = job.phase, deadline.elapsed
         if job.phase in target or job.phase in PAST_MILESTONES_PHASES or deadline.expired:
             break
-        stream.sleep(deadline, interval)
+        stream.sleep(deadline, deadline.until_next_poll(interval))
         job = _poll(client, job_id, deadline, name=name) or job
         stream.seen(job)
     stream.close()
@@ -93,7 +93,7 @@ def stop_job(client: ModelArtsClient, job: TrainingJob, *, timeout: float) -> Tr
     if job.phase in STOPPABLE_PHASES:
         _terminate(client, job_id)
     deadline = Deadline(timeout)
-    for interval in poll_intervals(cap=5.0):
+    for interval in poll_intervals():
         job = _poll(client, job_id, deadline, name=name) or job
         if job.phase in TERMINAL_PHASES:
             progress(summary_line(job))
@@ -103,7 +103,7 @@ def stop_job(client: ModelArtsClient, job: TrainingJob, *, timeout: float) -> Tr
                 f"training job {name} ({job_id}) was asked to stop but is still {job.phase} after "
                 f"{timeout:g}s; run `pulumi refresh` later to record how it ended"
             )
-        deadline.sleep(interval)
+        deadline.pace(interval)
     raise AssertionError("unreachable")
 
 
@@ -134,7 +134,7 @@ def _failure(
         lines.append(f"  keep_failed is set: the job was kept, ID {job_id}.")
     else:
         try:
-            delete_job(client, job_id, name=name, timeout=delete_timeout)
+            delete_job(client, job_id, name=name, timeout=delete_timeout, phase=job.phase)
             lines.append("  The job was terminated and deleted; nothing was left behind.")
         except ModelArtsError as exc:
             lines.append(f"  Cleaning up failed, the job may be left behind (ID {job_id}): {exc}")
@@ -151,8 +151,19 @@ def _log_tail(client: ModelArtsClient, job: TrainingJob) -> list[str]:
     return content.rstrip("\n").splitlines()[-LOG_TAIL_LINES:]
 
 
-def delete_job(client: ModelArtsClient, job_id: str, *, name: str, timeout: float = DELETE_TIMEOUT_SECONDS) -> None:
+def delete_job(
+    client: ModelArtsClient,
+    job_id: str,
+    *,
+    name: str,
+    timeout: float = DELETE_TIMEOUT_SECONDS,
+    phase: str | None = None,
+) -> None:
     """Terminate if still active, wait until it ended, delete, and wait until the service forgets it.
+
+    ``phase`` is the job's phase as last seen (the state's, or the failed wait's): the first call acts on it
+    instead of asking first. A stale one costs nothing but a poll: terminating a job that ended meanwhile is
+    refused as not stoppable, and the polls go on from what the service says.
 
     Idempotent: already gone is success, and a terminate or delete that fails transiently is sent again at
     the next poll. Bounded: a job still present after ``timeout`` seconds is reported (with the phase it is
@@ -162,17 +173,20 @@ def delete_job(client: ModelArtsClient, job_id: str, *, name: str, timeout: floa
     terminated = deleted = False
     last_error: ModelArtsApiError | None = None
     job: TrainingJob | None = None
-    for interval in poll_intervals(cap=5.0):
+    for interval in poll_intervals():
         try:
-            job = _get(client, job_id)
-            if job is None:
-                return
-            if not terminated and job.phase in STOPPABLE_PHASES:
-                progress(f"terminating training job {name} ({job_id}, {job.phase})")
-                _terminate(client, job_id)
+            if phase is None:
+                job = _get(client, job_id)
+                if job is None:
+                    return
+                phase = job.phase
+            if not terminated and phase in STOPPABLE_PHASES:
+                progress(f"terminating training job {name} ({job_id}, {phase})")
+                if not _terminate(client, job_id):
+                    return
                 terminated = True
-            elif not deleted and job.phase in TERMINAL_PHASES:
-                progress(f"deleting training job {name} ({job_id}, {job.phase})")
+            elif not deleted and phase in TERMINAL_PHASES:
+                progress(f"deleting training job {name} ({job_id}, {phase})")
                 _delete(client, job_id)
                 deleted = True
             last_error = None
@@ -183,16 +197,21 @@ def delete_job(client: ModelArtsClient, job_id: str, *, name: str, timeout: floa
             progress(f"training job {name} ({job_id}): {exc.status or 'no answer'} while deleting; trying again")
         if deadline.expired:
             raise ModelArtsError(_stuck(name, job_id, job, timeout, deleted=deleted, last_error=last_error))
-        deadline.sleep(interval)
+        deadline.pace(interval)
+        phase = None  # ask the service from now on
 
 
-def _terminate(client: ModelArtsClient, job_id: str) -> None:
+def _terminate(client: ModelArtsClient, job_id: str) -> bool:
+    """Stop the job; False if it is gone already."""
     try:
         client.terminate_training_job(job_id)
     except ModelArtsApiError as exc:
-        # It left the stoppable phases meanwhile, or it is gone: either way, go on polling.
-        if not (exc.is_not_stoppable or exc.is_not_found):
+        if exc.is_not_found:
+            return False
+        if not exc.is_not_stoppable:
             raise
+        # It left the stoppable phases meanwhile: the next poll says where it is.
+    return True
 
 
 def _delete(client: ModelArtsClient, job_id: str) -> None:

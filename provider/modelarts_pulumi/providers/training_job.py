@@ -157,7 +157,14 @@ class TrainingJobProvider(context.StatelessProvider):
     @readable_errors(WHAT)
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         timeout = float(props.get("delete_timeout") or job_lifecycle.DELETE_TIMEOUT_SECONDS)
-        job_lifecycle.delete_job(context.client_for(props), id_, name=str(props.get("name", id_)), timeout=timeout)
+        phase = props.get("phase")  # as the state last saw it: the delete starts from it without asking
+        job_lifecycle.delete_job(
+            context.client_for(props),
+            id_,
+            name=str(props.get("name", id_)),
+            timeout=timeout,
+            phase=phase if isinstance(phase, str) else None,
+        )
 
 
 CODE_INPUTS = ("algorithm_code_dir", "code_dir", "boot_file")
