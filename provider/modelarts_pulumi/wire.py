@@ -36,6 +36,8 @@ STOPPING_PHASES: frozenset[str] = frozenset({"Terminating"})
 """A stop in progress: the job ends ``Terminated`` and reaches no milestone any more."""
 STOPPABLE_PHASES: frozenset[str] = frozenset({"Creating", "Pending", "Running"})
 """Phases in which the terminate action is accepted (else 409 ModelArts.2796)."""
+NOT_STARTED_PHASES: frozenset[str] = frozenset({"Creating", "Pending"})
+"""Phases of a job that has not run yet: it has no log and no metrics (ModelArts.2776/2777 "not ready")."""
 
 LOGGING_PHASES: frozenset[str] = frozenset({"Running", "Terminating"}) | TERMINAL_PHASES
 """Phases in which a job may have a log (a job that ended before it ran has none)."""

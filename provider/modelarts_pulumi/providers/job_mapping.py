@@ -12,6 +12,7 @@ from ..job_summary import task_ends
 from ..outputs import TrainingJobOutputs
 from ..regions import console_url
 from ..wire import (
+    NOT_STARTED_PHASES,
     TERMINAL_PHASES,
     AutoStop,
     DatasetLocation,
@@ -203,6 +204,8 @@ def job_outputs(
     if settled:
         assert previous is not None
         volatile = {key: previous.get(key) for key in VOLATILE_OUTPUTS}
+    elif job.phase in NOT_STARTED_PHASES:
+        volatile = dict.fromkeys(VOLATILE_OUTPUTS)  # nothing to fetch before the job runs
     else:
         volatile = {"metrics": _latest_metrics(client, job), "log_url": _log_url(client, job)}
     computed = TrainingJobOutputs.model_validate(
