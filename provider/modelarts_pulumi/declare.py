@@ -17,6 +17,7 @@ nothing, or when a resource class's signature or annotations disagree with its d
 
 from __future__ import annotations
 
+import functools
 import types
 from dataclasses import dataclass
 from enum import Enum
@@ -125,10 +126,16 @@ def _declared(model: type[BaseModel], name: str, field: FieldInfo) -> dict[str, 
 
 def inputs_of(model: type[BaseModel]) -> dict[str, InputDeclaration]:
     """Every input of ``model`` with its declaration, in the model's order."""
-    out = {}
+    return dict(_inputs_of(model))
+
+
+@functools.cache
+def _inputs_of(model: type[BaseModel]) -> tuple[tuple[str, InputDeclaration], ...]:
+    # Read once per model: every check and diff asks, and a preview makes one of each per resource.
+    out = []
     for name, field in model.model_fields.items():
         found = _declared(model, name, field)
-        out[name] = InputDeclaration(
+        declaration = InputDeclaration(
             change=Change(found["change"]),
             doc=field.description or "",
             type=type_text(field.annotation),
@@ -136,7 +143,8 @@ def inputs_of(model: type[BaseModel]) -> dict[str, InputDeclaration]:
             secret=found["secret"],
             wire=found["wire"],
         )
-    return out
+        out.append((name, declaration))
+    return tuple(out)
 
 
 def outputs_of(model: type[BaseModel]) -> dict[str, OutputDeclaration]:

@@ -32,9 +32,14 @@ class AlgorithmProvider(context.StatelessProvider):
     """Creates, reads, updates and deletes ModelArts algorithms. Holds no state (see ``context``)."""
 
     @readable_errors(WHAT)
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         return check_props(
-            AlgorithmInputs, user_props(news), remote_checks.check_algorithm, remote_checks_on_known=False
+            AlgorithmInputs,
+            user_props(news),
+            remote_checks.check_algorithm,
+            remote_checks_on_known=False,
+            olds=olds,
+            checked=remote_checks.ALGORITHM_CHECKED,
         )
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -91,6 +96,7 @@ class AlgorithmProvider(context.StatelessProvider):
         wanted = {**user_props(news), "name": news.get("name") or olds.get("name")}
         inputs = AlgorithmInputs.model_validate(wanted)
         algorithm = client.update_algorithm(id_, to_request(inputs))
+        remote_checks.forget_algorithm(client, id_)  # the jobs checked next see its new parameters
         return UpdateResult(outputs(client, algorithm, {**olds, **news, "name": inputs.name}))
 
     @readable_errors(WHAT)

@@ -3,8 +3,13 @@
 They run only when credentials are configured; without any (a CI preview, say) they are skipped and the
 preview says which ones. Settings that are given but wrong (an unknown region, a malformed endpoint, two kinds
 of credentials, credentials the service rejects) fail the check: preview can tell. A check that cannot reach
-the service is skipped, never failed: the create call will tell. Catalogs are cached per process, since one
-``up`` checks many resources against the same lists.
+the service is skipped, never failed: the create call will tell.
+
+They cost few calls: what they fetch (the catalogs, the algorithm a job runs) is cached per provider process,
+since one ``up`` checks many resources against the same lists; and they do not run at all for a resource
+whose checked inputs (``ALGORITHM_CHECKED``, ``JOB_CHECKED``) are as they were at the last deployment and
+that is not replaced (:func:`~modelarts_pulumi.providers.checking.check_props`): they passed then, and
+nothing new is made. So a preview with nothing to do calls ModelArts not once.
 """
 
 from __future__ import annotations
@@ -34,21 +39,58 @@ JOB_CHECKS = (
     "fit the algorithm)"
 )
 
+ALGORITHM_CHECKED = ("engine_id", "engine_name", "engine_version")
+"""The algorithm inputs the remote checks read (and where it lives)."""
+JOB_CHECKED = (
+    "flavor_id",
+    "pool_id",
+    "node_count",
+    "code_dir",
+    "engine_id",
+    "engine_name",
+    "engine_version",
+    "algorithm_id",
+    "hyperparameters",
+)
+"""The training job inputs the remote checks read (and where it lives)."""
+
 T = TypeVar("T")
 _cache: dict[tuple[str, ...], tuple[float, object]] = {}
+_loading: dict[tuple[str, ...], threading.Lock] = {}
 _lock = threading.Lock()
 _said_skipped: set[str] = set()
 
 
 def _cached(key: tuple[str, ...], load: Callable[[], T]) -> T:
+    """The value cached under ``key`` if fresh, else ``load()``'s. One load per key at a time: the checks of
+    many resources run at once, and all but the first wait for its answer instead of asking too."""
     with _lock:
-        hit = _cache.get(key)
-    if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
-        return hit[1]  # type: ignore[return-value]
-    value = load()
+        loading = _loading.setdefault(key, threading.Lock())
+    with loading:
+        with _lock:
+            hit = _cache.get(key)
+        if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
+            return hit[1]  # type: ignore[return-value]
+        value = load()
+        with _lock:
+            _cache[key] = (time.monotonic(), value)
+        return value
+
+
+def forget_algorithm(client: ModelArtsClient, algorithm_id: str) -> None:
+    """Drop a cached algorithm: this process just changed it, and jobs may be checked against it next."""
     with _lock:
-        _cache[key] = (time.monotonic(), value)
-    return value
+        _cache.pop(_algorithm_key(client, algorithm_id), None)
+
+
+def clear_cache() -> None:
+    """Forget everything fetched (as a new provider process would start)."""
+    with _lock:
+        _cache.clear()
+
+
+def _algorithm_key(client: ModelArtsClient, algorithm_id: str) -> tuple[str, ...]:
+    return ("algorithm", client.settings.modelarts_endpoint, client.project_id, algorithm_id)
 
 
 def _client(what: str, location: dict[str, str | None]) -> tuple[ModelArtsClient | None, list[CheckFailure]]:
@@ -175,7 +217,9 @@ def _listing(items: list[str]) -> str:
 def _hyperparameter_failures(client: ModelArtsClient, inputs: TrainingJobInputs) -> list[CheckFailure]:
     assert inputs.algorithm_id
     try:
-        algorithm: Algorithm = client.get_algorithm(inputs.algorithm_id)
+        algorithm_id = inputs.algorithm_id
+        key = _algorithm_key(client, algorithm_id)
+        algorithm: Algorithm = _cached(key, lambda: client.get_algorithm(algorithm_id))
     except ModelArtsApiError as exc:
         if exc.is_not_found:
             existing = [f"{a.metadata.id} ({a.metadata.name})" for a in client.list_algorithms()]

@@ -50,6 +50,7 @@ class TrainingJobProvider(context.StatelessProvider):
             remote_checks_on_known=True,
             olds=olds,
             replaces=lambda old, new: _diff(old, new).replaces or [],
+            checked=remote_checks.JOB_CHECKED,
         )
         if not olds and news.get("stopped") is True:  # no olds: a new resource, not a replacement
             result.failures.append(
