@@ -86,6 +86,10 @@ def _user_agent() -> str:
 
 USER_AGENT = _user_agent()
 
+CONCURRENT_CALLS = 64
+"""How many threads one session serves at once, each on a kept-alive connection: the dynamic provider's workers
+(``providers/workers.py``). More still work, on connections opened and closed for them."""
+
 
 @dataclass(frozen=True)
 class _CallPolicy:
@@ -256,7 +260,7 @@ class ApiSession:
     def __init__(self, settings: Settings, *, session: requests.Session | None = None) -> None:
         self.settings = settings
         self._session = session or requests.Session()
-        adapter = HTTPAdapter(max_retries=build_retry(settings))
+        adapter = HTTPAdapter(max_retries=build_retry(settings), pool_maxsize=CONCURRENT_CALLS)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
         # Every header present is signed: keep the set small and end-to-end (no hop-by-hop Connection).

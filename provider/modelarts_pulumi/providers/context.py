@@ -18,6 +18,7 @@ from pulumi.dynamic import ConfigureRequest, ResourceProvider
 from ..client import ModelArtsClient
 from ..obs import ObsClient, connect
 from ..settings import CONFIG_NAMESPACE, Settings, config_from, config_text, located
+from . import workers
 
 _lock = threading.Lock()
 _config: dict[str, str] = {}
@@ -38,6 +39,8 @@ class StatelessProvider(ResourceProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         configure(req)
+        # Configured once per process, before its first operation: waits need more than Pulumi's 4 workers.
+        workers.widen_worker_pool()
 
 
 def set_stack_config(raw: Mapping[str, Any]) -> None:
