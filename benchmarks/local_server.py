@@ -1,9 +1,8 @@
 """The local ModelArts the benchmark runs against, and what it counts.
 
 The server counts every request it receives per method and normalised path (``GET /_local/faults`` ->
-``requests``), but only while a fault configuration is active. The benchmark therefore installs one inert
-rule, matching a path nobody calls: every request is counted, none is faulted. ``/_local/*`` (the harness's
-own admin calls) is never counted.
+``requests``) and dates it (``GET /_local/faults/requests``) while its fault configuration says
+``count_requests``: counting, no fault. ``/_local/*`` (the harness's own admin calls) is never counted.
 """
 
 from __future__ import annotations
@@ -15,8 +14,8 @@ from typing import Any
 
 from tests.support.server import LocalModelArts, start_local_modelarts
 
-#: Counting on, faults off: a rule is needed for the server to count, and this one matches nothing.
-COUNT_ONLY_FAULTS: dict[str, Any] = {"rules": [{"paths": ["/benchmark-counting-only"]}]}
+#: Counting on, faults off.
+COUNT_ONLY_FAULTS: dict[str, Any] = {"count_requests": True}
 
 #: The issue's setup (Creating 0.5 s, Pending 0.5 s). Jobs then stay Running for the whole run, so every
 #: destroy, ours and the SDK's, terminates Running jobs (Terminating 0.3 s) and waits until they are gone
@@ -48,6 +47,13 @@ def requests_seen(server: LocalModelArts) -> Counter[str]:
     response = server.admin("GET", "/faults")
     response.raise_for_status()
     return Counter(response.json()["requests"])
+
+
+def arrivals(server: LocalModelArts, since: float = 0.0) -> list[tuple[float, str]]:
+    """(epoch seconds, ``METHOD /normalised/path``) of each request the server received after ``since``."""
+    response = server.admin("GET", "/faults/requests", params={"since": since})
+    response.raise_for_status()
+    return [(float(at), str(key)) for at, key in response.json()["requests"]]
 
 
 def job_counts(server: LocalModelArts) -> tuple[int, dict[str, int]]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from benchmarks.polling import PollingResult
 from benchmarks.state_size import StateSize
+from benchmarks.waits import WaitSample
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Measurements:
     trivial_state: StateSize | None = None
     tokens: list[TokenCount] = field(default_factory=list)
     polling: PollingResult | None = None
+    waits: list[WaitSample] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
     def add(self, key: str, seconds: float, requests: Counter[str], repetition: int) -> None:
@@ -90,5 +92,6 @@ class Measurements:
             "trivial_state": self.trivial_state.to_json() if self.trivial_state else None,
             "tokens": [t.__dict__ for t in self.tokens],
             "polling": self.polling.to_json() if self.polling else None,
+            "waits": [sample.to_json() for sample in self.waits],
             "errors": self.errors,
         }

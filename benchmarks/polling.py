@@ -4,16 +4,16 @@ One ``TrainingJob`` with ``wait_for="completed"`` on a local ModelArts of its ow
 Its phases change at known times: Pending at create + 0.5 s, Running at create + 1 s (both dated by the
 server), and Completed when the harness forces it through the admin API ``hold`` seconds after the create.
 
-While ``up`` runs, a sampler reads the server's request counters every ``SAMPLE_SECONDS``; every increase of
-the job reads (``GET`` of the job, or a job search) is a poll, timed to within one sample. Then:
+The server dates every request it receives (``GET /_local/faults/requests``); every ``GET`` of the job (or job
+search) after the create is a poll, timed to the millisecond. Then:
 
 - notice latency of a change = the first poll at or after the change, minus the change time;
 - the worst case at a given point of the wait = the gap between two polls there (a change just after a
   poll waits the whole gap), reported for the polls after the first minute;
 - polls per minute = 60 / mean gap, and the most polls in any 1 s window.
 
-Nothing in the emulator had to change: the counters, the admin outcome and the job's own timestamps
-(``metadata.create_time``, ``status.start_time`` + ``duration``) are all there already.
+The counters, their dates (``count_requests``), the admin outcome and the job's own timestamps
+(``metadata.create_time``, ``status.start_time`` + ``duration``) are all the local ModelArts'.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import subprocess
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,36 +35,11 @@ from benchmarks.stacks import POLLING_STACK, ProviderProcesses, location_config,
 from tests.support.pulumi_cli import PULUMI, kill_session
 from tests.support.server import LocalModelArts
 
-SAMPLE_SECONDS = 0.1
 JOB_NAME = "bench-watched"
 POLL_KEYS = ("GET /v2/{project_id}/training-jobs/{id}", "POST /v2/{project_id}/training-job-searches")
 CREATE_KEY = "POST /v2/{project_id}/training-jobs"
 SUBMITTED = re.compile(r"training job \S+ submitted as ([0-9a-f-]{36})")
 FIRST_MINUTE = 60.0
-
-
-@dataclass
-class CounterSampler:
-    """The server's request counters, read by ``take()`` (every ``SAMPLE_SECONDS``, with ``Periodic``):
-    [(epoch seconds, counts)]."""
-
-    server: LocalModelArts
-    samples: list[tuple[float, Counter[str]]] = field(default_factory=list)
-
-    def take(self) -> None:
-        before = time.time()
-        counts = local_server.requests_seen(self.server)
-        self.samples.append(((before + time.time()) / 2, counts))
-
-    def events(self, keys: tuple[str, ...]) -> list[float]:
-        """The time of each request to ``keys``, as the sample that first showed it."""
-        times: list[float] = []
-        previous = 0
-        for at, counts in self.samples:
-            now = sum(counts.get(key, 0) for key in keys)
-            times.extend([at] * (now - previous))
-            previous = now
-        return times
 
 
 @dataclass(frozen=True)
@@ -159,9 +134,10 @@ def _measure(
     forced: dict[str, Any] = {}
     output: list[str] = []
     before = local_server.requests_seen(server)
+    since = time.time()
     started = time.monotonic()
-    sampler, processes = CounterSampler(server), ProviderProcesses(directory)
-    with Periodic(SAMPLE_SECONDS, sampler.take), Periodic(1.0, processes.look):
+    processes = ProviderProcesses(directory)
+    with Periodic(1.0, processes.look):
         proc = subprocess.Popen(
             command,
             cwd=directory,
@@ -196,7 +172,8 @@ def _measure(
     if proc.returncode != 0 or "job" not in forced:
         raise RuntimeError(f"the polling stack failed (exit {proc.returncode}):\n{''.join(output)[-4000:]}")
     requests = local_server.requests_seen(server) - before
-    return _analyse(sampler, forced["job"], hold, requests, processes.count, seconds)
+    arrivals = local_server.arrivals(server, since)
+    return _analyse(arrivals, forced["job"], hold, requests, processes.count, seconds)
 
 
 def _kill_when(cancelled: threading.Event, timeout: float, proc: subprocess.Popen[str]) -> None:
@@ -212,7 +189,7 @@ def _force_completed(server: LocalModelArts, job_id: str, into: dict[str, Any]) 
 
 
 def _analyse(
-    sampler: CounterSampler,
+    arrivals: list[tuple[float, str]],
     job: dict[str, Any],
     hold: float,
     requests: Counter[str],
@@ -224,9 +201,9 @@ def _analyse(
     ended = started + job["status"]["duration"] / 1000
     pending = created + float(local_server.SIMULATED["creating_seconds"])
     changes = {"Pending": pending, "Running": started, "Completed": ended}
-    creates = sampler.events((CREATE_KEY,))
+    creates = [at for at, key in arrivals if key == CREATE_KEY]
     posted = creates[-1] if creates else created
-    polls = [at - created for at in sampler.events(POLL_KEYS) if at > posted]  # not the search before it
+    polls = [at - created for at, key in arrivals if key in POLL_KEYS and at > posted]  # not the search before
     notice = {phase: _next_after(polls, at - created) for phase, at in changes.items()}
     after = [at for at in polls if at >= FIRST_MINUTE]
     gaps_after = [b - a for a, b in itertools.pairwise(after)]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from benchmarks.local_server import is_job_api, is_modelarts, label
 from benchmarks.measurements import Measurements, TokenCount
+from benchmarks.waits import WAIT_SECONDS
 from tests.support.pulumi_cli import PULUMI, REPO_ROOT
 
 # The targets of issue 12, in one place.
@@ -26,6 +27,7 @@ TOKENS_PER_PROCESS = 1
 NOTICE_MAX_SECONDS = 5.0
 POLLS_PER_SECOND = 1
 POLLS_PER_MINUTE_AFTER = 12
+PULUMI_WORKERS = 4  # item 4: waits must not queue four at a time (the dynamic-provider process's own pool)
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ def build_rows(m: Measurements, selected: set[str]) -> list[Row]:
         ("state", state_rows),
         ("polling", polling_rows),
         ("tokens", token_rows),
+        ("waits", wait_rows),
     ):
         if scenario in selected:
             rows += make(m)
@@ -260,6 +263,28 @@ def token_rows(m: Measurements) -> list[Row]:
                 met=count.provider_processes > 0 and per <= TOKENS_PER_PROCESS,
             )
         )
+    return rows
+
+
+def wait_rows(m: Measurements) -> list[Row]:
+    """Per count of jobs: each variant against the SDK with a thread per job (every wait at once)."""
+    rows: list[Row] = []
+    for jobs in sorted({sample.jobs for sample in m.waits}):
+        samples = [sample for sample in m.waits if sample.jobs == jobs]
+        sdk = next((sample for sample in samples if sample.variant == "sdk"), None)
+        for sample in samples:
+            if sample is sdk:
+                continue
+            rows.append(
+                Row(
+                    f"`pulumi up`, {jobs} jobs each waiting {WAIT_SECONDS:g} s for Running: {sample.described}",
+                    f"{sample.seconds:.2f} s, {sample.at_once} waiting at once",
+                    f"{sdk.described}: {sdk.seconds:.2f} s, {sdk.at_once} at once" if sdk else "—",
+                    f"{sample.seconds / sdk.seconds:.2f}x" if sdk else "—",
+                    target=f"> {PULUMI_WORKERS} at once" if sample.variant != "pulumi-pool" else "—",
+                    met=sample.at_once > PULUMI_WORKERS if sample.variant != "pulumi-pool" else None,
+                )
+            )
     return rows
 
 

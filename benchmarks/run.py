@@ -39,10 +39,11 @@ from benchmarks.stacks import (
     set_config,
 )
 from benchmarks.state_size import state_size
+from benchmarks.waits import WAIT_SECONDS, run_waits
 from tests.support.pulumi_cli import PulumiProject, missing_tools
 from tests.support.server import LocalModelArts
 
-SCENARIOS = ("up", "preview", "refresh", "destroy", "calls", "state", "polling", "tokens")
+SCENARIOS = ("up", "preview", "refresh", "destroy", "calls", "state", "polling", "tokens", "waits")
 JOB_TYPE = "pulumi-python:dynamic/modelarts:TrainingJob"
 TRIVIAL_TYPE = "pulumi-python:dynamic:Resource"
 UP = ("up", "--yes", "--skip-preview")
@@ -52,6 +53,7 @@ PREVIEW = ("preview", "--expect-no-changes")
 AFTER_UP = "after `up` (jobs Pending)"
 AFTER_REFRESH = "after `refresh` (jobs Running)"
 PREVIEWS = 2  # per repetition and stack: previews are cheap, and the noisiest of the timings
+WAITS_LEAD_JOBS = 16  # the lead: 16 resources that each wait 3 s
 
 
 def say(message: str) -> None:
@@ -242,8 +244,16 @@ def run_all(workdir: Path, jobs: int, repeat: int, selected: set[str], poll_seco
         polling.start()
     measurements = Measurements(jobs)
     try:
-        if selected - {"polling"}:
+        if selected - {"polling", "waits"}:
             measurements = run_repetitions(workdir, jobs, repeat, selected)
+        if "waits" in selected:
+            counts = tuple(sorted({WAITS_LEAD_JOBS, jobs}))
+            say(f"waits: {' and '.join(map(str, counts))} jobs that each wait {WAIT_SECONDS:g} s, once")
+            try:
+                measurements.waits = run_waits(workdir, counts, say)
+            except Exception as exc:
+                measurements.errors.append(f"waits: {type(exc).__name__}: {exc}")
+                say(f"  FAILED: {exc}")
         if polling is not None:
             say("polling: waiting for the job to complete")
             try:

@@ -105,13 +105,14 @@ class Deployed:
 
 
 class SdkReference:
-    """A pool of ``THREADS`` official clients aimed at ``server`` (built before any timing starts)."""
+    """A pool of ``threads`` official clients aimed at ``server`` (built before any timing starts)."""
 
-    def __init__(self, server: LocalModelArts) -> None:
+    def __init__(self, server: LocalModelArts, threads: int = THREADS) -> None:
+        self.threads = threads
         os.environ["HUAWEICLOUD_SDK_REGION_MODELARTS_" + server.region.replace("-", "_").upper()] = server.url
         credentials = BasicCredentials(server.access_key, server.secret_key, server.project_id)
         self._clients: queue.Queue[Any] = queue.Queue()
-        for _ in range(THREADS):
+        for _ in range(threads):
             client = (
                 ModelArtsClient.new_builder()
                 .with_credentials(credentials)
@@ -131,7 +132,7 @@ class SdkReference:
             self._clients.put(client)
 
     def create(self, jobs: int, wait_for: str) -> Deployed:
-        """The algorithm, then ``jobs`` jobs (4 at a time), each waited for until it reached ``wait_for``."""
+        """The algorithm, then ``jobs`` jobs (``threads`` at a time), each waited for until it reached ``wait_for``."""
         self._runs += 1
         prefix = f"sdk-{self._runs:02d}"
         with self.client() as client:
@@ -149,12 +150,12 @@ class SdkReference:
                 _wait(lambda: _phase(client, job_id), REACHED[wait_for], job_id, current=created.status.phase)
                 return job_id
 
-        with ThreadPoolExecutor(THREADS) as pool:
+        with ThreadPoolExecutor(self.threads) as pool:
             job_ids = list(pool.map(one, range(jobs)))
         return Deployed(algorithm_id, job_ids)
 
     def destroy(self, deployed: Deployed) -> None:
-        """Every job terminated, deleted and gone (4 at a time), then the algorithm deleted."""
+        """Every job terminated, deleted and gone (``threads`` at a time), then the algorithm deleted."""
 
         def one(job_id: str) -> None:
             with self.client() as client:
@@ -165,7 +166,7 @@ class SdkReference:
                 client.delete_training_job(DeleteTrainingJobRequest(training_job_id=job_id))
                 _wait(lambda: _phase(client, job_id), frozenset({"gone"}), job_id)
 
-        with ThreadPoolExecutor(THREADS) as pool:
+        with ThreadPoolExecutor(self.threads) as pool:
             list(pool.map(one, deployed.job_ids))
         with self.client() as client:
             client.delete_algorithm(DeleteAlgorithmRequest(algorithm_id=deployed.algorithm_id))
