@@ -19,7 +19,6 @@ from tests.support.server import LocalModelArts
 
 GET_ALGORITHM = "GET /v2/{project_id}/algorithms/{id}"
 GET_FLAVORS = "GET /v2/{project_id}/training-job-flavors"
-GET_ENGINES = "GET /v2/{project_id}/training-job-engines"
 
 
 @pytest.fixture
