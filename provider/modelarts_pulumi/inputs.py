@@ -349,9 +349,10 @@ class TrainingJobInputs(CommonInputs):
         "submitted",
         change=Change.PROVIDER,
         doc="How far ``pulumi up`` waits: ``submitted`` (the job left ``Creating``), ``running``, or "
-        "``completed``. Every wait happens inside the dynamic-provider process, which runs at most 4 operations "
-        "at a time and cancels requests queued for more than 30 minutes: waiting for many long jobs to complete "
-        "queues them, so prefer the default for long jobs.",
+        "``completed``. A waiting job holds one of the engine's ``--parallel`` steps (default: 4 per core) and "
+        "one of the dynamic-provider process's workers (64; ``MODELARTS_PROVIDER_WORKERS``): more jobs than "
+        "that wait in turn, and the engine cancels requests queued for more than 30 minutes, so prefer the "
+        "default for many long jobs, or raise ``--parallel``.",
     )
     wait_timeout: int = prop(
         1800,
