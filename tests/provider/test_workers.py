@@ -21,8 +21,6 @@ SCRIPT = textwrap.dedent(
 
     from modelarts_pulumi.providers import workers
 
-    workers.widen_worker_pool()
-    workers.widen_worker_pool()  # once per process: the second call does nothing
     # 12 operations that each wait until all 12 run at once (or fail after 2 s).
     barrier = threading.Barrier(12, timeout=2)
 
@@ -33,15 +31,19 @@ SCRIPT = textwrap.dedent(
         except threading.BrokenBarrierError:
             return False
 
-    print(all(f.result() for f in [pools[0].submit(meet) for _ in range(12)]), pools[0]._max_workers)
+    queued = [pools[0].submit(meet) for _ in range({queued})]  # a destroy's deletes arrive all at once
+    workers.widen_worker_pool()
+    workers.widen_worker_pool()  # once per process: the second call does nothing
+    later = [pools[0].submit(meet) for _ in range(12 - {queued})]
+    print(all(f.result() for f in queued + later), pools[0]._max_workers)
     """
 )
 
 
-def run(*, pose: bool = True, pools: int = 1, env: dict[str, str] | None = None) -> tuple[str, str]:
+def run(*, pose: bool = True, pools: int = 1, queued: int = 0, env: dict[str, str] | None = None) -> tuple[str, str]:
     environment = {k: v for k, v in os.environ.items() if k != "MODELARTS_PROVIDER_WORKERS"} | (env or {})
     done = subprocess.run(
-        [sys.executable, "-c", SCRIPT.format(pose=pose, pools=pools)],
+        [sys.executable, "-c", SCRIPT.format(pose=pose, pools=pools, queued=queued)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -55,6 +57,11 @@ def test_pulumis_pool_is_widened_so_that_many_operations_wait_at_once():
     out, err = run()
     assert out == "True 64", err
     assert err == ""
+
+
+def test_operations_queued_before_the_pool_was_widened_get_a_worker_too():
+    out, err = run(queued=12)
+    assert out == "True 64", err
 
 
 def test_the_environment_sets_the_width_and_4_keeps_pulumis_pool():

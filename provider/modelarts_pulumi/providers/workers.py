@@ -9,9 +9,10 @@ for it: when the provider is first configured in that process, :func:`widen_work
 runs at most ``--parallel`` steps at a time (default: 4 per core; ``PULUMI_PARALLEL``).
 
 Guarded: it acts only in ``pulumi.dynamic``'s own process, only when exactly one live pool there has Pulumi's
-4 workers, through ``_max_workers``, the attribute a ``ThreadPoolExecutor`` reads whenever it may start another
-thread (the same from Python 3.8 to 3.13). Anything else leaves every pool as it is and says so once: the
-operations then run four at a time, as they would without this module.
+4 workers, through ``_max_workers`` and ``_work_queue``, the attributes a ``ThreadPoolExecutor`` reads whenever
+it may start another thread (the same from Python 3.8 to 3.13; ``tests/provider/test_workers.py`` runs on every
+Python of the matrix). Anything else leaves every pool as it is and says so once: the operations then run four
+at a time, as they would without this module.
 """
 
 from __future__ import annotations
@@ -54,7 +55,27 @@ def widen_worker_pool() -> None:
             f"makes one: left as they are, so at most {PULUMI_WORKERS} operations (waits included) run at a time"
         )
         return
-    pools[0]._max_workers = wanted
+    widen(pools[0], wanted)
+
+
+def widen(pool: ThreadPoolExecutor, workers: int) -> None:
+    """Let ``pool`` run ``workers`` tasks at once, the tasks already queued included.
+
+    A pool starts a thread only when a task is submitted, and the first operations of a ``destroy`` all
+    arrive before the provider is configured (in the first of them): they are queued behind the 4 threads.
+    Each task submitted here starts a thread, which takes the oldest queued task first (the queue is FIFO).
+    """
+    pool._max_workers = workers
+    queued = pool._work_queue.qsize()
+    for _ in range(min(queued, workers)):
+        try:
+            pool.submit(_start_a_worker)
+        except RuntimeError:  # the pool is shutting down: the process is ending
+            return
+
+
+def _start_a_worker() -> None:
+    """Nothing: submitting it makes the pool start a thread (see :func:`widen`)."""
 
 
 def in_dynamic_provider_process() -> bool:
@@ -84,4 +105,5 @@ def pulumi_pools() -> list[ThreadPoolExecutor]:
         if type(pool) is ThreadPoolExecutor
         and getattr(pool, "_max_workers", None) == PULUMI_WORKERS
         and not getattr(pool, "_shutdown", True)
+        and hasattr(pool, "_work_queue")
     ]
