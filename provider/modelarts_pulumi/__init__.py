@@ -12,8 +12,8 @@ run (uploaded to OBS by content), plus catalog lookups.
 Settings come from the ``modelarts:`` stack config and the environment (see ``settings``).
 """
 
-from .client import ModelArtsClient
-from .downloads import download_job_output
+from typing import TYPE_CHECKING, Any
+
 from .errors import ModelArtsApiError, ModelArtsConfigError, ModelArtsError
 from .lookups import (
     find_algorithms,
@@ -34,7 +34,26 @@ from .resources.obs_folder import ObsFolder
 from .resources.training_job import TrainingJob
 from .settings import Settings
 
+if TYPE_CHECKING:
+    from .client import ModelArtsClient
+    from .downloads import download_job_output
+
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    # The client and the downloads are imported on first use: they bring the HTTP stack, which a program that
+    # only declares resources (and a preview, which calls nothing) never needs.
+    if name == "ModelArtsClient":
+        from .client import ModelArtsClient
+
+        return ModelArtsClient
+    if name == "download_job_output":
+        from .downloads import download_job_output
+
+        return download_job_output
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Algorithm",

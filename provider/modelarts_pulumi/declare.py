@@ -149,16 +149,25 @@ def _inputs_of(model: type[BaseModel]) -> tuple[tuple[str, InputDeclaration], ..
 
 def outputs_of(model: type[BaseModel]) -> dict[str, OutputDeclaration]:
     """Every output of ``model`` with its declaration: those the model defines, then those it inherits."""
+    return dict(_outputs_of(model))
+
+
+@functools.cache
+def _outputs_of(model: type[BaseModel]) -> tuple[tuple[str, OutputDeclaration], ...]:
+    # Read once per model: every resource a program declares asks.
     own = [name for name in model.model_fields if name in vars(model).get("__annotations__", {})]
     order = own + [name for name in model.model_fields if name not in own]
-    return {
-        name: OutputDeclaration(
-            doc=model.model_fields[name].description or "",
-            type=type_text(model.model_fields[name].annotation),
-            secret=_declared(model, name, model.model_fields[name])["secret"],
+    return tuple(
+        (
+            name,
+            OutputDeclaration(
+                doc=model.model_fields[name].description or "",
+                type=type_text(model.model_fields[name].annotation),
+                secret=_declared(model, name, model.model_fields[name])["secret"],
+            ),
         )
         for name in order
-    }
+    )
 
 
 def _default_text(field: FieldInfo) -> str | None:

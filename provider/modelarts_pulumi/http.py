@@ -53,7 +53,7 @@ from . import retry_policy
 from .auth import Identity
 from .errors import ERROR_CODE_HEADER, ModelArtsTransportError, api_error_from_response, parse_error_body
 from .log import log_to_stderr_if_asked
-from .settings import Settings
+from .settings import CONCURRENT_CALLS, Settings
 
 if TYPE_CHECKING:
     from typing_extensions import Self  # typing.Self is Python 3.11+
@@ -85,10 +85,6 @@ def _user_agent() -> str:
 
 
 USER_AGENT = _user_agent()
-
-CONCURRENT_CALLS = 64
-"""How many threads one session serves at once, each on a kept-alive connection: the dynamic provider's workers
-(``providers/workers.py``). More still work, on connections opened and closed for them."""
 
 
 @dataclass(frozen=True)

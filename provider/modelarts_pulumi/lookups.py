@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import pulumi
 from pulumi.runtime import is_dry_run
 
-from .client import ModelArtsClient
 from .errors import ModelArtsApiError, ModelArtsConfigError, ModelArtsError
 from .program_settings import program_config, program_settings
 from .settings import Settings, checkable_settings
 from .wire import Algorithm, Engine, Flavor, JobEvent, JobSearchFilter, TagFilter, TrainingJob, WireModel
+
+if TYPE_CHECKING:
+    from .client import ModelArtsClient
 
 PAGE_SIZE = 50
 
@@ -43,6 +45,8 @@ class ProgramSettingsError(ModelArtsConfigError, pulumi.RunError):
 
 
 def _client(settings: Settings | None) -> ModelArtsClient:
+    from .client import ModelArtsClient  # on first use: declaring resources needs no HTTP stack
+
     return ModelArtsClient(settings or program_settings())
 
 

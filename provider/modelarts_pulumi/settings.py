@@ -60,6 +60,10 @@ CREDENTIAL_KEYS_BY_KIND: dict[str, tuple[str, ...]] = {
 CREDENTIAL_KEYS = ("accessKey", "secretKey", "securityToken", "userName", "password", "token")
 """The keys whose presence means "credentials were given" (a domain name alone is not a credential)."""
 
+CONCURRENT_CALLS = 64
+"""How many calls one client makes at once, each on a kept-alive connection: the dynamic-provider process's
+workers (``providers/workers.py``) share one client per location. More still work, on connections opened and
+closed for them."""
 DEFAULT_MAX_RETRIES = 5
 DEFAULT_RETRY_BUDGET_SECONDS = 60.0
 DEFAULT_TIMEOUT_SECONDS = 60.0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pulumi.dynamic import (
     CheckResult,
@@ -12,7 +12,6 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from ..client import ModelArtsClient
 from ..errors import ModelArtsApiError
 from ..inputs import LOCATION_FIELDS, AlgorithmInputs
 from ..wire import Algorithm
@@ -24,6 +23,9 @@ from .progress import progress
 from .readable import readable_errors
 from .reads import fetch_existing, fetch_for_read
 from .validation import user_props
+
+if TYPE_CHECKING:  # the client (and requests) is imported when a call is made, not by a preview
+    from ..client import ModelArtsClient
 
 WHAT = "algorithm"
 

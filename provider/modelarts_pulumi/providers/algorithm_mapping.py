@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..client import ModelArtsClient
 from ..declare import program_only_inputs, wire_inputs
 from ..inputs import AlgorithmInputs
 from ..outputs import AlgorithmOutputs
@@ -23,6 +22,9 @@ from ..wire import (
 from . import context
 from .diffs import changed_keys
 from .validation import user_props
+
+if TYPE_CHECKING:  # the client (and requests) is imported when a call is made, not by a preview
+    from ..client import ModelArtsClient
 
 
 def to_request(inputs: AlgorithmInputs) -> AlgorithmRequest:

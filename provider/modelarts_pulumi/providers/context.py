@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
 
-from ..client import ModelArtsClient
-from ..obs import ObsClient, connect
 from ..settings import CONFIG_NAMESPACE, Settings, config_from, config_text, located
 from . import workers
+
+if TYPE_CHECKING:
+    from ..client import ModelArtsClient
+    from ..obs import ObsClient
 
 _lock = threading.Lock()
 _config: dict[str, str] = {}
@@ -78,6 +80,9 @@ def client_for(props: Mapping[str, Any]) -> ModelArtsClient:
         cached = _clients.get(key)
     if cached is not None:
         return cached
+    # Imported here: a preview with nothing to do makes no call, and need not load the HTTP stack.
+    from ..client import ModelArtsClient
+
     # Re-derive from config with the recorded location, so endpoints follow the region unless overridden.
     client = ModelArtsClient(Settings.from_config(located_config(props)))
     with _lock:
@@ -94,6 +99,8 @@ def obs_client_for(props: Mapping[str, Any]) -> ObsClient:
     if cached is not None:
         return cached
     settings = Settings.from_config(located(stack_config(), region=key[0], project_id=None, endpoint=None))
+    from ..obs import connect  # on first use, as the ModelArts client
+
     client = connect(settings, endpoint=key[1])
     with _lock:
         _obs_clients.setdefault(key, client)

@@ -8,7 +8,8 @@ delete that is under way.
 
 from __future__ import annotations
 
-from ..client import ModelArtsClient
+from typing import TYPE_CHECKING
+
 from ..errors import ModelArtsApiError, ModelArtsError
 from ..inputs import TrainingJobInputs
 from ..job_summary import exit_code, summary_line
@@ -23,6 +24,9 @@ from ..wire import (
 from .log_stream import LogStream
 from .polling import Deadline, poll_intervals
 from .progress import progress
+
+if TYPE_CHECKING:  # the client (and requests) is imported when a call is made, not by a preview
+    from ..client import ModelArtsClient
 
 DELETE_TIMEOUT_SECONDS = 600.0
 """How long a delete waits for the job to end and disappear (``TrainingJob(delete_timeout=...)``)."""

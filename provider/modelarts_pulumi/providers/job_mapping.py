@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..client import ModelArtsClient
 from ..errors import ModelArtsError
 from ..inputs import ChannelData, TrainingJobInputs
 from ..job_summary import task_ends
@@ -32,6 +31,9 @@ from ..wire import (
     Volume,
 )
 from . import context
+
+if TYPE_CHECKING:  # the client (and requests) is imported when a call is made, not by a preview
+    from ..client import ModelArtsClient
 
 # Outputs that change while a job runs but not after it ended; kept as they were when a finished job is read
 # again, so that refreshing a finished job is a no-op (the pre-signed log URL would otherwise churn).

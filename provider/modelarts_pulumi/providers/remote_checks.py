@@ -17,11 +17,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from pulumi.dynamic import CheckFailure
 
-from ..client import ModelArtsClient
 from ..errors import ModelArtsApiError, ModelArtsConfigError, ModelArtsError
 from ..inputs import AlgorithmInputs, TrainingJobInputs
 from ..rules import value_type_problem
@@ -29,6 +28,9 @@ from ..settings import CONFIG_NAMESPACE, CREDENTIAL_KEYS_BY_KIND, checkable_sett
 from ..wire import Algorithm, Engine, Flavor
 from . import context
 from .progress import progress
+
+if TYPE_CHECKING:  # the client (and requests) is imported when a call is made, not by a preview
+    from ..client import ModelArtsClient
 
 CACHE_SECONDS = 300.0
 MAX_LISTED = 20

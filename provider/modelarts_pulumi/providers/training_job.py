@@ -10,7 +10,7 @@ change them), so a finished job stays quiet.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pulumi.dynamic import (
     CheckFailure,
@@ -21,7 +21,6 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from ..client import ModelArtsClient
 from ..errors import ModelArtsError
 from ..inputs import LOCATION_FIELDS, TrainingJobInputs
 from ..wire import FAILED_PHASES, TERMINAL_PHASES, TrainingJob
@@ -33,6 +32,9 @@ from .progress import progress
 from .readable import readable_errors
 from .reads import fetch_existing, fetch_for_read
 from .validation import is_unknown, user_props
+
+if TYPE_CHECKING:  # the client (and requests) is imported when a call is made, not by a preview
+    from ..client import ModelArtsClient
 
 WHAT = "training job"
 

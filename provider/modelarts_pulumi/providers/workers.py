@@ -5,7 +5,7 @@ server runs every operation on a ``concurrent.futures.ThreadPoolExecutor(max_wor
 for its job holds one of those workers until the job gets there, so 50 jobs with ``wait_for="running"`` would
 wait four at a time, in 13 rounds. The pool is made before our code is imported, and Pulumi has no setting
 for it: when the provider is first configured in that process, :func:`widen_worker_pool` raises its limit to
-``MODELARTS_PROVIDER_WORKERS`` (default :data:`~modelarts_pulumi.http.CONCURRENT_CALLS`). The engine still
+``MODELARTS_PROVIDER_WORKERS`` (default :data:`~modelarts_pulumi.settings.CONCURRENT_CALLS`). The engine still
 runs at most ``--parallel`` steps at a time (default: 4 per core; ``PULUMI_PARALLEL``).
 
 Guarded: it acts only in ``pulumi.dynamic``'s own process, only when exactly one live pool there has Pulumi's
@@ -23,7 +23,7 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from ..http import CONCURRENT_CALLS
+from ..settings import CONCURRENT_CALLS
 from .progress import progress
 
 WORKERS_ENV = "MODELARTS_PROVIDER_WORKERS"
