@@ -78,6 +78,7 @@ signum  # signal handler signature (tools/langhost)
 nextitem  # pytest hook signature (tests/conftest.py)
 _.new_resource  # pulumi.runtime.Mocks method (tests/lookups)
 attribute_map  # the official SDK's model attribute, read by the SDK (tests/fidelity/guide.py)
+__getattr__  # a module's lazy attributes (PEP 562), called by Python (provider/modelarts_pulumi/__init__.py)
 
 # --- Kept on purpose. ---
 bytes_skipped  # obs/transfer.py upload report: what was skipped as unchanged, for callers and progress
