@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from .client import ModelArtsClient
 from .errors import ModelArtsApiError
 from .wire import LogLines
+
+if TYPE_CHECKING:
+    from .client import ModelArtsClient
 
 Order = Literal["asc", "desc"]
 PAGE_LINES = 500

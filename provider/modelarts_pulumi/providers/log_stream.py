@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from ..client import ModelArtsClient
 from ..errors import ModelArtsApiError
 from ..log_follow import NewLines, TaskLog, printable
 from ..wire import LOGGING_PHASES, TrainingJob
 from .polling import Deadline
 from .progress import log_line, progress
+
+if TYPE_CHECKING:
+    from ..client import ModelArtsClient
 
 LOG_POLL_SECONDS = 1.0
 BURST_SECONDS = 2.0
