@@ -90,9 +90,9 @@ def is_modelarts(key: str) -> bool:
 
 
 def is_job_api(key: str) -> bool:
-    """The training-job endpoints (create, get, search, actions, metrics, logs), as the issue counts them."""
+    """The training-job endpoints (create, get, search, actions, metrics, logs, tags), as the issue counts them."""
     path = key.split(" ", 1)[-1]
-    return "/training-jobs" in path or "/training-job-searches" in path
+    return any(part in path for part in ("/training-jobs", "/training-job-searches", "/modelarts-training-job/"))
 
 
 _LABELS = (
@@ -102,6 +102,8 @@ _LABELS = (
     ("DELETE /v2/{project_id}/training-jobs/{id}", "delete job"),
     ("GET /v2/{project_id}/training-jobs/{id}/metrics/", "GET job metrics"),
     ("GET /v2/{project_id}/training-jobs/{id}/tasks/", "GET job log"),
+    ("GET /v2/{project_id}/training-jobs/{id}/logs/", "GET job log lines"),
+    ("GET /v2/{project_id}/modelarts-training-job/{id}/tags", "GET job tags"),
     ("GET /v2/{project_id}/training-jobs/{id}", "GET job"),
     ("GET /v2/{project_id}/algorithms/{id}", "GET algorithm"),
     ("GET /v2/{project_id}/algorithms", "list algorithms"),
