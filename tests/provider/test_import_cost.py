@@ -13,9 +13,13 @@ SCRIPT = textwrap.dedent(
     import modelarts_pulumi
     from modelarts_pulumi.providers.training_job import TrainingJobProvider
     from modelarts_pulumi.providers.algorithm import AlgorithmProvider
+    from modelarts_pulumi.providers.obs_folder import ObsFolderProvider
 
     TrainingJobProvider().check({}, {"name": "j", "algorithm_id": "a", "flavor_id": "f"})
-    heavy = ("requests", "urllib3", "modelarts_pulumi.client", "modelarts_pulumi.http", "modelarts_pulumi.auth")
+    heavy = (
+        "requests", "urllib3", "modelarts_pulumi.client", "modelarts_pulumi.http", "modelarts_pulumi.auth",
+        "modelarts_pulumi.obs",
+    )
     print(sorted(name for name in heavy if name in sys.modules))
     modelarts_pulumi.ModelArtsClient  # the lazy export still works
     print("requests" in sys.modules)

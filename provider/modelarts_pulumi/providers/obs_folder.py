@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 from pydantic import ValidationError
@@ -23,18 +23,23 @@ from pydantic import ValidationError
 from .. import content
 from ..content import ContentError, SourceEntry
 from ..inputs import ObsFolderInputs
-from ..obs import ObsClient
-from ..obs.folders import HOLDERS_FOLDER, FolderError, FolderPlace, holder_id, missing, publish, release
 from ..outputs import ObsFolderOutputs
 from . import context, diffs
 from .progress import progress
 from .readable import readable_errors
 from .validation import user_props, validate
 
+if TYPE_CHECKING:
+    from ..obs import ObsClient
+    from ..obs.folders import FolderPlace
+
 WHAT = "OBS folder"
 
 
 def _place(props: dict[str, Any]) -> FolderPlace:
+    # The OBS client (and the HTTP stack) is imported by the operations that call OBS: never by a preview.
+    from ..obs.folders import FolderPlace
+
     return FolderPlace(str(props["bucket"]), str(props.get("prefix") or ""), content.folder_name(props["content_hash"]))
 
 
@@ -82,6 +87,8 @@ class ObsFolderProvider(context.StatelessProvider):
 
     @readable_errors(WHAT)
     def create(self, props: dict[str, Any]) -> CreateResult:
+        from ..obs.folders import HOLDERS_FOLDER, FolderError, holder_id, publish
+
         inputs = ObsFolderInputs.model_validate(user_props(props))
         listing = content.scan(inputs.entries, inputs.exclude)
         digests = content.file_digests(listing)  # read once: to check the content, and for the upload
@@ -122,6 +129,8 @@ class ObsFolderProvider(context.StatelessProvider):
 
     @readable_errors(WHAT)
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        from ..obs.folders import missing
+
         place = _place(props)
         client: ObsClient = context.obs_client_for(props)
         gone = missing(client, place, props.get("files") or [], holder=_holder(props, place), instance=id_)
@@ -140,6 +149,8 @@ class ObsFolderProvider(context.StatelessProvider):
 
     @readable_errors(WHAT)
     def delete(self, id_: str, props: dict[str, Any]) -> None:
+        from ..obs.folders import release
+
         place = _place(props)
         client = context.obs_client_for(props)
         release(client, place, props.get("files") or [], holder=_holder(props, place), instance=id_)
