@@ -25,6 +25,9 @@ Run by hand (it is a benchmark, not a test):
 
     .venv/bin/python benchmarks/local_modelarts.py [--jobs 1000 --clients 16 --seconds 10]
         [--only get|search|create ...] [--config SERVER.json] [--python-client] [--keep]
+
+Why one script of about 400 lines: a benchmark that runs on its own (``python benchmarks/local_modelarts.py``):
+server start, seeding, the ``wrk`` driver, its fallback client and the report.
 """
 
 from __future__ import annotations

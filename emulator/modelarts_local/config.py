@@ -33,6 +33,10 @@ Top-level keys (all optional):
 
 Why one module of about 430 lines: every key, its default and its check stand together, so that a key
 cannot be added without its check; the faults' own checks are the one part apart (``faults/config.py``).
+
+Why one module of over 400 lines: the keys above, their defaults, their types and their parsing with errors that
+name the key are one contract with the config file; kept together, a new key is one dataclass field and one line
+of parsing here.
 """
 
 from __future__ import annotations

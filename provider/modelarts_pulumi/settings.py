@@ -9,6 +9,9 @@ Credentials: exactly one of
 - AK/SK (``accessKey`` + ``secretKey``, optionally ``securityToken`` for temporary credentials),
 - IAM password (``userName`` + ``password`` + ``domainName``), or
 - a pre-issued IAM token (``token``).
+
+Why one module of about 400 lines: each setting's config key, environment variables, default and check are read in
+one place (:class:`_Reader`): each key's name and its environment variables are written once, here.
 """
 
 from __future__ import annotations

@@ -4,6 +4,10 @@ Listings go to stdout, as a table or, with ``--json``, as JSON for scripts; mess
 status: 0 when the command did its job (and, for ``logs --follow`` and ``metrics --watch``, the job
 Completed); 1 when the job ended otherwise, or the command failed (the message says which); 2 for a usage
 error.
+
+Why one module of about 400 lines: one click command each (jobs, logs, metrics, events, stop, open, download),
+thin over :mod:`.session` (finding the stack and its jobs) and :mod:`..log_follow`; their shared options and
+exit-status rule are defined once here.
 """
 
 from __future__ import annotations

@@ -14,6 +14,9 @@ Which POSTs are retried after a read error or a 5xx, and why:
   one, unseen and billed, with no id to abort it by. A failure is reported instead; the caller starts over.
 
 Connection failures (nothing sent) and 429 (refused before any work) are retried for every method.
+
+Why one module of over 400 lines: it is one method per OBS operation (listed in ``docs/obs-local-spec.md``), each a
+few lines over the signed transport (:mod:`.transport`) and the XML bodies (:mod:`.bodies`); nothing else lives here.
 """
 
 from __future__ import annotations

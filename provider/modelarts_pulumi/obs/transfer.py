@@ -20,6 +20,9 @@ retry, not the transfer. Each worker holds at most one part (or one small file) 
 Download (:func:`download_prefix`): every object under a prefix, in parallel, each written to a temporary file
 next to its target and renamed into place when complete and checked (size, and MD5 for single-part objects).
 A body cut off mid-way is resumed with a ranged GET (``If-Match`` the listed ETag), up to ``max_retries`` times.
+
+Why one module of over 400 lines: upload and download share the worker pool's rules, the skip/resume checks
+(size, MD5, SHA-256 metadata) and :class:`TransferError`; the single requests they make live in :mod:`.client`.
 """
 
 from __future__ import annotations
