@@ -230,7 +230,7 @@ def test_credentials_never_leak(tmp_path: Path, server: LocalModelArts, kind_nam
 
     # The engine's verbose log was on. At -v=9 the engine (Pulumi 3.260) writes the values of the Configure
     # call it makes to the provider, secret config included: that one line per value is the engine's, not
-    # ours, and the README says so. Every other line must be clean.
+    # ours, and docs/credentials.md says so. Every other line must be clean.
     assert "RPC[ResourceMonitor.RegisterResource" in up.stderr
     assert "DEBUG modelarts_pulumi" in up.stdout  # and so was the provider's own debug log
     engine_lines = [line for line in up.stderr.splitlines() if not CONFIGURE_LOG_LINE.search(line)]

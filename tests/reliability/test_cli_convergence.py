@@ -90,7 +90,7 @@ def test_a_killed_up_converges_after_the_documented_recovery(
     if interrupted and point != "before-job-creates":
         assert pending_operations(project), "the killed run left no pending create: it was killed too late"
 
-    # The documented recovery (README, "When `pulumi up` was interrupted"):
+    # The documented recovery (docs/reliability.md, "When `pulumi up` was interrupted"; the README repeats it):
     runs = Runs(logs=[log.read_text(errors="replace")])
     runs.add(project.run("cancel", "--yes", check=False))  # the killed run still holds the stack's lock
     runs.add(project.run("refresh", "--yes", "--skip-preview", "--clear-pending-creates"))
