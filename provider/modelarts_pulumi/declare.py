@@ -139,7 +139,7 @@ def _inputs_of(model: type[BaseModel]) -> tuple[tuple[str, InputDeclaration], ..
             change=Change(found["change"]),
             doc=field.description or "",
             type=type_text(field.annotation),
-            default=_default_text(field),
+            default=default_text(field),
             secret=found["secret"],
             wire=found["wire"],
         )
@@ -170,7 +170,8 @@ def _outputs_of(model: type[BaseModel]) -> tuple[tuple[str, OutputDeclaration], 
     )
 
 
-def _default_text(field: FieldInfo) -> str | None:
+def default_text(field: FieldInfo) -> str | None:
+    """A field's default as documentation shows it (``repr``); None when it has none worth showing, or a factory."""
     default = field.default
     if default is PydanticUndefined or default in (None, ""):
         return None

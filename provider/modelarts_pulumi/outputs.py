@@ -61,13 +61,14 @@ class TrainingJobOutputs(LocatedOutputs):
     log_path: str | None = output(doc="The stable log location (``log_export_path``).")
     console_url: str = output(doc="The job's page in the Huawei Cloud console.")
     metrics: dict[str, float] | None = output(
-        doc="Latest value of each runtime metric of the first task (``cpuUsage``, ``memUsage``, ...)."
+        doc="Latest value of each runtime metric of the first task (``cpuUsage``, ``memUsage``, ...); empty until the "
+        "job has left Creating and Pending, and kept as it was once the job has ended."
     )
     log_url: str | None = output(
         secret=True,
         doc="Temporary pre-signed URL of the first task's log preview: it expires in minutes, so it is stored as a "
-        "secret and never causes a diff. Fetched on create and whenever the phase changes; "
-        "``modelarts_pulumi.get_log_url`` gives a fresh one.",
+        "secret and never causes a diff. Empty while the job is Creating or Pending; fetched on every read after "
+        "that, and kept as it was once the job has ended; ``modelarts_pulumi.get_log_url`` gives a fresh one.",
     )
 
 

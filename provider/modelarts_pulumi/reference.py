@@ -11,7 +11,7 @@ import sys
 
 from pydantic import BaseModel
 
-from .declare import Change, outputs_of, type_text
+from .declare import Change, default_text, outputs_of, type_text
 from .inputs import ChannelData, ChannelInput, ParameterInput
 from .resources.algorithm import Algorithm
 from .resources.declared import DeclaredResource, introduction, object_kind
@@ -77,7 +77,7 @@ def _shape(model: type[BaseModel], where: str) -> list[str]:
     lines = [f"### {model.__name__}", "", f"{where} {_md(model.__doc__ or '')}", ""]
     lines += ["| key | type | default | description |", "| --- | --- | --- | --- |"]
     for name, field in model.model_fields.items():
-        default = "" if field.is_required() or field.default in (None, "") else f"`{field.default!r}`"
+        default = f"`{text}`" if (text := default_text(field)) else ""
         lines.append(
             f"| `{name}` | `{_cell(type_text(field.annotation))}` | {default} | {_cell(field.description or '')} |"
         )
