@@ -16,11 +16,11 @@ from ..wire import (
     AlgorithmOutput,
     AlgorithmRequest,
     Constraint,
-    EngineRef,
     Parameter,
 )
 from . import context
 from .diffs import changed_keys
+from .engines import engine_ref
 from .validation import user_props
 
 if TYPE_CHECKING:  # the client (and requests) is imported when a call is made, not by a preview
@@ -29,12 +29,6 @@ if TYPE_CHECKING:  # the client (and requests) is imported when a call is made, 
 
 def to_request(inputs: AlgorithmInputs) -> AlgorithmRequest:
     """The create/PUT body for the validated inputs (a PUT sends everything: it is a full replacement)."""
-    engine = EngineRef(
-        engine_id=inputs.engine_id,
-        engine_name=inputs.engine_name,
-        engine_version=inputs.engine_version,
-        image_url=inputs.image_url,
-    )
     return AlgorithmRequest(
         metadata=AlgorithmMetadata(
             name=inputs.name,
@@ -46,7 +40,7 @@ def to_request(inputs: AlgorithmInputs) -> AlgorithmRequest:
             code_dir=inputs.code_dir,
             boot_file=inputs.boot_file,
             command=inputs.command,
-            engine=engine,
+            engine=engine_ref(inputs),
             parameters_customization=inputs.parameters_customization,
             parameters=[
                 Parameter(

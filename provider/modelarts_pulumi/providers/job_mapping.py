@@ -31,6 +31,7 @@ from ..wire import (
     Volume,
 )
 from . import context
+from .engines import engine_ref
 
 if TYPE_CHECKING:  # the client (and requests) is imported when a call is made, not by a preview
     from ..client import ModelArtsClient
@@ -76,20 +77,12 @@ def _remote(channel: ChannelData) -> Remote:
 
 def to_request(inputs: TrainingJobInputs) -> TrainingJobRequest:
     """The create body for validated inputs."""
-    engine = None
-    if inputs.engine_id or inputs.engine_name or inputs.image_url:
-        engine = EngineRef(
-            engine_id=inputs.engine_id,
-            engine_name=inputs.engine_name,
-            engine_version=inputs.engine_version,
-            image_url=inputs.image_url,
-        )
     algorithm = JobAlgorithm(
         id=inputs.algorithm_id,
         code_dir=inputs.code_dir,
         boot_file=inputs.boot_file,
         command=inputs.command,
-        engine=None if inputs.algorithm_id else engine,
+        engine=None if inputs.algorithm_id else engine_ref(inputs),
         parameters=[JobParameter(name=k, value=v) for k, v in inputs.hyperparameters.items()] or None,
         inputs=[JobInput(name=c.name, remote=_remote(c)) for c in inputs.inputs] or None,
         outputs=[JobOutput(name=c.name, remote=_remote(c)) for c in inputs.outputs] or None,
