@@ -17,11 +17,11 @@ from ..inputs import LOCATION_FIELDS, AlgorithmInputs
 from ..wire import Algorithm
 from . import context, diffs, remote_checks
 from .algorithm_mapping import matches_spec, outputs, to_request
+from .base import ObjectProvider, updated_props
 from .checking import check_props
 from .create import create_once
 from .progress import progress
 from .readable import readable_errors
-from .reads import fetch_existing, fetch_for_read
 from .validation import user_props
 
 if TYPE_CHECKING:  # the client (and requests) is imported when a call is made, not by a preview
@@ -30,8 +30,15 @@ if TYPE_CHECKING:  # the client (and requests) is imported when a call is made, 
 WHAT = "algorithm"
 
 
-class AlgorithmProvider(context.StatelessProvider):
+class AlgorithmProvider(ObjectProvider[Algorithm]):
     """Creates, reads, updates and deletes ModelArts algorithms. Holds no state (see ``context``)."""
+
+    what = WHAT
+    resource = "Algorithm"
+    id_output = "algorithm_id"
+
+    def fetch(self, client: ModelArtsClient, object_id: str) -> Algorithm:
+        return client.get_algorithm(object_id)
 
     @readable_errors(WHAT)
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
@@ -66,10 +73,7 @@ class AlgorithmProvider(context.StatelessProvider):
 
     def _adopt(self, client: ModelArtsClient, props: dict[str, Any]) -> Algorithm:
         adopt_id = str(props["adopt_id"])
-        algorithm = fetch_existing(
-            lambda: client.get_algorithm(adopt_id),
-            missing=f"adopt_id: no algorithm {adopt_id} in project {client.project_id}",
-        )
+        algorithm = self.fetch_to_adopt(client, adopt_id)
         progress(f"adopting algorithm {algorithm.metadata.name} ({adopt_id})")
         wanted = {**props, "name": props.get("name") or algorithm.metadata.name}
         if not matches_spec(algorithm, wanted):
@@ -80,11 +84,7 @@ class AlgorithmProvider(context.StatelessProvider):
     @readable_errors(WHAT)
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         client = context.client_for(props)
-        algorithm = fetch_for_read(
-            lambda: client.get_algorithm(id_),
-            first_read=props.get("algorithm_id") is None,  # `Algorithm.get`: never seen before
-            missing=f"Algorithm.get: no algorithm with ID {id_!r} in project {client.project_id}",
-        )
+        algorithm = self.fetch_to_read(client, id_, props)
         if algorithm is None:
             return ReadResult(None, {})  # deleted behind our back
         outs = outputs(client, algorithm, props)
@@ -95,8 +95,7 @@ class AlgorithmProvider(context.StatelessProvider):
     @readable_errors(WHAT)
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         client = context.client_for(olds)
-        wanted = {**user_props(news), "name": news.get("name") or olds.get("name")}
-        inputs = AlgorithmInputs.model_validate(wanted)
+        inputs = AlgorithmInputs.model_validate(updated_props(olds, news))
         algorithm = client.update_algorithm(id_, to_request(inputs))
         remote_checks.forget_algorithm(client, id_)  # the jobs checked next see its new parameters
         return UpdateResult(outputs(client, algorithm, {**olds, **news, "name": inputs.name}))

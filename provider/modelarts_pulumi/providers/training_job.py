@@ -25,12 +25,12 @@ from ..errors import ModelArtsError
 from ..inputs import LOCATION_FIELDS, TrainingJobInputs
 from ..wire import FAILED_PHASES, TERMINAL_PHASES, TrainingJob
 from . import context, diffs, job_lifecycle, remote_checks
+from .base import ObjectProvider, updated_props
 from .checking import ADOPTED_NAME, check_props
 from .create import create_once
 from .job_mapping import coerce_props, described_inputs, job_outputs, matches_spec, spec_differences, to_request
 from .progress import progress
 from .readable import readable_errors
-from .reads import fetch_existing, fetch_for_read
 from .validation import is_unknown, user_props
 
 if TYPE_CHECKING:  # the client (and requests) is imported when a call is made, not by a preview
@@ -39,8 +39,15 @@ if TYPE_CHECKING:  # the client (and requests) is imported when a call is made, 
 WHAT = "training job"
 
 
-class TrainingJobProvider(context.StatelessProvider):
+class TrainingJobProvider(ObjectProvider[TrainingJob]):
     """Submits, watches and deletes ModelArts training jobs. Holds no state (see ``context``)."""
+
+    what = WHAT
+    resource = "TrainingJob"
+    id_output = "job_id"
+
+    def fetch(self, client: ModelArtsClient, object_id: str) -> TrainingJob:
+        return client.get_training_job(object_id)
 
     @readable_errors(WHAT)
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
@@ -98,10 +105,7 @@ class TrainingJobProvider(context.StatelessProvider):
         return CreateResult(job.metadata.id, outputs)
 
     def _adopt(self, client: ModelArtsClient, job_id: str, inputs: TrainingJobInputs) -> TrainingJob:
-        job = fetch_existing(
-            lambda: client.get_training_job(job_id),
-            missing=f"adopt_id: no training job {job_id} in project {client.project_id}",
-        )
+        job = self.fetch_to_adopt(client, job_id)
         # A job cannot be changed: adopting one that is not what the inputs describe would record a lie.
         differences = spec_differences(job, inputs)
         if differences:
@@ -116,12 +120,7 @@ class TrainingJobProvider(context.StatelessProvider):
     @readable_errors(WHAT)
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         client = context.client_for(props)
-        first_read = props.get("job_id") is None  # `TrainingJob.get`: no inputs, never seen before
-        job = fetch_for_read(
-            lambda: client.get_training_job(id_),
-            first_read=first_read,
-            missing=f"TrainingJob.get: no training job with ID {id_!r} in project {client.project_id}",
-        )
+        job = self.fetch_to_read(client, id_, props)
         if job is None:
             return ReadResult(None, {})  # deleted behind our back
         inputs = {
@@ -129,7 +128,7 @@ class TrainingJobProvider(context.StatelessProvider):
             for k, v in props.items()
             if k in TrainingJobInputs.model_fields and k not in LOCATION_FIELDS and v is not None
         }
-        if first_read:
+        if self.first_read(props):  # `TrainingJob.get`: no inputs, the job describes them
             inputs.update(described_inputs(job))
         inputs["description"] = job.metadata.description or ""
         tags = client.get_training_job_tags(id_)
@@ -142,7 +141,7 @@ class TrainingJobProvider(context.StatelessProvider):
     @readable_errors(WHAT)
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         client = context.client_for(olds)
-        inputs = {**user_props(news), "name": news.get("name") or olds.get("name")}
+        inputs = updated_props(olds, news)
         if (news.get("description") or "") != (olds.get("description") or ""):
             client.update_training_job_description(id_, news.get("description") or "")
         _retag(client, id_, olds.get("tags") or {}, news.get("tags") or {})
