@@ -11,7 +11,7 @@ endpoint, the documents that several calls share (an engine reference, a job's a
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -62,6 +62,20 @@ class WireModel(BaseModel):
     def to_body(self) -> dict[str, Any]:
         """The JSON body to send: ``None`` fields omitted."""
         return self.model_dump(mode="json", exclude_none=True)
+
+
+Item = TypeVar("Item")
+
+
+class Page(WireModel, Generic[Item]):
+    """One page of a listing (algorithms, training jobs): ``items`` from ``offset`` on, ``count`` of them, of
+    ``total``."""
+
+    total: int = 0
+    count: int = 0
+    limit: int | None = None
+    offset: int | None = None
+    items: list[Item] = Field(default_factory=list)
 
 
 # --- catalog -------------------------------------------------------------------------------------------
@@ -253,12 +267,8 @@ class Algorithm(WireModel):
     advanced_config: dict[str, Any] | None = None
 
 
-class AlgorithmList(WireModel):
-    total: int = 0
-    count: int = 0
-    limit: int | None = None
-    offset: int | None = None
-    items: list[Algorithm] = Field(default_factory=list)
+AlgorithmList = Page[Algorithm]
+"""Answer of ``GET /algorithms``."""
 
 
 # --- training jobs -------------------------------------------------------------------------------------
@@ -447,12 +457,8 @@ class JobSearchRequest(WireModel):
     tags: list[TagFilter] | None = None
 
 
-class JobList(WireModel):
-    total: int = 0
-    count: int = 0
-    limit: int | None = None
-    offset: int | None = None
-    items: list[TrainingJob] = Field(default_factory=list)
+JobList = Page[TrainingJob]
+"""Answer of ``POST /training-job-searches``."""
 
 
 class TaskPlacement(WireModel):
