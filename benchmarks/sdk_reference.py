@@ -38,6 +38,7 @@ from huaweicloudsdkmodelarts.v1 import (
 )
 from huaweicloudsdkmodelarts.v1.region.modelarts_region import ModelArtsRegion
 
+from tests.support.bodies import parameter
 from tests.support.server import LocalModelArts
 
 THREADS = 4
@@ -52,21 +53,7 @@ ALGORITHM_BODY: dict[str, Any] = {
     "job_config": {
         "code_dir": "/bench-bucket/code/",
         "boot_file": "/bench-bucket/code/train.py",
-        "parameters": [
-            {
-                "name": "epochs",
-                "value": "1",
-                "description": "",
-                "constraint": {
-                    "type": "Integer",
-                    "editable": True,
-                    "required": False,
-                    "sensitive": False,
-                    "valid_type": "None",
-                    "valid_range": [],
-                },
-            }
-        ],
+        "parameters": [parameter("epochs", "1", "Integer")],
         "parameters_customization": True,
         "inputs": [{"name": "data_url", "description": ""}],
         "outputs": [{"name": "train_url", "description": ""}],

@@ -15,6 +15,20 @@ CODE_DIR = f"/{BUCKET}/pytorch/fast_example/code/cpu/"
 BOOT_FILE = f"/{BUCKET}/pytorch/fast_example/code/cpu/test-pytorch.py"
 PYTORCH = ENGINE_VERSION  # the name the emulator tests import
 
+
+def parameter(name: str, value: str, type_: str) -> dict[str, Any]:
+    """An algorithm parameter as a create body gives it: no description, the constraint's defaults."""
+    constraint = {
+        "type": type_,
+        "editable": True,
+        "required": False,
+        "sensitive": False,
+        "valid_type": "None",
+        "valid_range": [],
+    }
+    return {"name": name, "description": "", "value": value, "constraint": constraint}
+
+
 GUIDE_ALGORITHM: dict[str, Any] = {
     "metadata": {"name": "test-pytorch-cpu", "description": "test pytorch job in cpu in mode gloo"},
     "job_config": {
@@ -23,34 +37,7 @@ GUIDE_ALGORITHM: dict[str, Any] = {
         "engine": {"engine_name": "PyTorch", "engine_version": PYTORCH},
         "inputs": [{"name": "data_url", "description": "Data source 1"}],
         "outputs": [{"name": "train_url", "description": "Output data 1"}],
-        "parameters": [
-            {
-                "name": "dist",
-                "description": "",
-                "value": "False",
-                "constraint": {
-                    "editable": True,
-                    "required": False,
-                    "sensitive": False,
-                    "type": "Boolean",
-                    "valid_range": [],
-                    "valid_type": "None",
-                },
-            },
-            {
-                "name": "world_size",
-                "description": "",
-                "value": "1",
-                "constraint": {
-                    "editable": True,
-                    "required": False,
-                    "sensitive": False,
-                    "type": "Integer",
-                    "valid_range": [],
-                    "valid_type": "None",
-                },
-            },
-        ],
+        "parameters": [parameter("dist", "False", "Boolean"), parameter("world_size", "1", "Integer")],
         "parameters_customization": True,
     },
     "resource_requirements": [],
