@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import KW_ONLY, dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -57,7 +58,30 @@ class ModelArtsConfigError(ModelArtsError):
     """Missing or inconsistent settings; the message names the setting (config key, env var) and the rule."""
 
 
-class ModelArtsApiError(ModelArtsError):
+class FieldsError(ModelArtsError):
+    """An error made of fields (a dataclass), whose message :meth:`_describe` words from them."""
+
+    def __post_init__(self) -> None:
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        raise NotImplementedError
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keep the fields, keyword-only ones too, when the error crosses a process boundary (pickling): an
+        # exception is pickled as its arguments, here the message alone.
+        return (_rebuild, (type(self), self.__dict__.copy()))
+
+
+def _rebuild(cls: type[FieldsError], state: dict[str, Any]) -> FieldsError:
+    error = cls.__new__(cls)
+    error.__dict__.update(state)
+    Exception.__init__(error, error._describe())
+    return error
+
+
+@dataclass(eq=False, repr=False)
+class ModelArtsApiError(FieldsError):
     """A ModelArts or IAM call answered with an error.
 
     ``status`` is the HTTP status, ``error_code`` the service code (``ModelArts.2821``, ``APIGW.0301``, or the
@@ -65,23 +89,13 @@ class ModelArtsApiError(ModelArtsError):
     ``X-Request-Id`` answer header. ``method`` and ``url`` locate the call.
     """
 
-    def __init__(
-        self,
-        status: int,
-        error_code: str,
-        error_msg: str,
-        request_id: str | None = None,
-        *,
-        method: str = "",
-        url: str = "",
-    ) -> None:
-        self.status = status
-        self.error_code = error_code
-        self.error_msg = error_msg
-        self.request_id = request_id
-        self.method = method
-        self.url = url
-        super().__init__(self._describe())
+    status: int
+    error_code: str
+    error_msg: str
+    request_id: str | None = None
+    _: KW_ONLY
+    method: str = ""
+    url: str = ""
 
     @property
     def is_not_found(self) -> bool:
@@ -132,10 +146,6 @@ class ModelArtsApiError(ModelArtsError):
             text += f" (request id {self.request_id})"
         return text
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Keep keyword-only fields when the error crosses a process boundary (pickling).
-        return (_rebuild, (type(self), self.__dict__.copy()))
-
 
 class ModelArtsTransportError(ModelArtsApiError):
     """No HTTP answer: connection refused, DNS, TLS, or a timeout, after the transport's retries.
@@ -152,13 +162,6 @@ class ModelArtsTransportError(ModelArtsApiError):
     @property
     def maybe_processed(self) -> bool:
         return self.request_sent
-
-
-def _rebuild(cls: type[ModelArtsApiError], state: dict[str, Any]) -> ModelArtsApiError:
-    error = cls.__new__(cls)
-    error.__dict__.update(state)
-    Exception.__init__(error, error._describe())
-    return error
 
 
 def parse_error_body(text: str) -> tuple[str | None, str | None]:

@@ -14,9 +14,9 @@ the status.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from typing import Any
+from dataclasses import KW_ONLY, dataclass
 
-from ..errors import ModelArtsError
+from ..errors import FieldsError
 
 _MAX_MESSAGE = 500
 
@@ -37,28 +37,23 @@ STATUS_CODES = {
 """The code of an error answer without an XML body (HEAD never has one)."""
 
 
-class ObsError(ModelArtsError):
+@dataclass(eq=False, repr=False)
+class ObsError(FieldsError):
     """An OBS request failed: ``status`` (0 when no answer came), ``code`` (``NoSuchKey``, ``AccessDenied``, ...),
     ``message``, ``request_id`` (``x-obs-request-id``), and where: ``method`` and ``resource`` (``/bucket/key``).
     """
 
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        *,
-        request_id: str | None = None,
-        method: str = "",
-        resource: str = "",
-    ) -> None:
-        self.status = status
-        self.code = code
-        self.message = message[:_MAX_MESSAGE]
-        self.request_id = request_id
-        self.method = method
-        self.resource = resource
-        super().__init__(self._describe())
+    status: int
+    code: str
+    message: str
+    _: KW_ONLY
+    request_id: str | None = None
+    method: str = ""
+    resource: str = ""
+
+    def __post_init__(self) -> None:
+        self.message = self.message[:_MAX_MESSAGE]
+        super().__post_init__()
 
     @property
     def is_not_found(self) -> bool:
@@ -74,10 +69,6 @@ class ObsError(ModelArtsError):
             text += f" (request id {self.request_id})"
         return text
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Keep the keyword fields when the error is pickled (the dynamic provider crosses processes).
-        return (_rebuild, (type(self), self.__dict__.copy()))
-
 
 class ObsTransportError(ObsError):
     """No HTTP answer after the retries: refused, reset, timed out, DNS or TLS. ``status`` is 0, ``code`` the
@@ -85,13 +76,6 @@ class ObsTransportError(ObsError):
 
     def __init__(self, code: str, message: str, *, method: str, resource: str) -> None:
         super().__init__(0, code, message, method=method, resource=resource)
-
-
-def _rebuild(cls: type[ObsError], state: dict[str, Any]) -> ObsError:
-    error = cls.__new__(cls)
-    error.__dict__.update(state)
-    Exception.__init__(error, error._describe())
-    return error
 
 
 def parse_error_body(body: bytes) -> dict[str, str]:
