@@ -32,25 +32,18 @@ def scope_path(scope: Scope) -> str:
     return str(scope.get("path", "/"))
 
 
+@dataclass(eq=False)
 class FaultMiddleware:
     """Delays, fails, resets, swallows or cuts short requests as the :class:`FaultInjector` decides.
 
     ``port`` names the port for rules that filter on it; ``target`` gives the path rules match (the request's
     path by default; the OBS port puts the bucket of a virtual-host request in front)."""
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        injector: FaultInjector,
-        answers: FaultAnswers,
-        port: str = "main",
-        target: Callable[[Scope], str] = scope_path,
-    ) -> None:
-        self.app = app
-        self.injector = injector
-        self.answers = answers
-        self.port = port
-        self.target = target
+    app: ASGIApp
+    injector: FaultInjector
+    answers: FaultAnswers
+    port: str = "main"
+    target: Callable[[Scope], str] = scope_path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not self.injector.config.active:

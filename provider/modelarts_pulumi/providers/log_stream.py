@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass, field
 from typing import TYPE_CHECKING
 
 from ..errors import ModelArtsApiError
@@ -27,30 +28,28 @@ LOG_POLL_SECONDS = 1.0
 BURST_SECONDS = 2.0
 
 
+@dataclass(eq=False)
 class LogStream:
     """Follows every task of one job; :meth:`pump` shows what is new."""
 
-    def __init__(
-        self,
-        client: ModelArtsClient,
-        job: TrainingJob,
-        rate: int,
-        *,
-        say: Callable[[str], None] = log_line,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.client = client
-        self.job = job
-        self.rate = rate
-        self.say = say
-        self.clock = clock
-        self.tokens = rate * BURST_SECONDS
-        self.filled_at = clock()
-        self.tasks: dict[str, TaskLog] = {}
-        self.unsaid: dict[str, tuple[int, bool]] = {}  # per task: lines skipped not said yet, and whether more
-        self.shown = 0
-        self.skipped = 0
-        self.stopped_by: str | None = None
+    client: ModelArtsClient
+    job: TrainingJob
+    rate: int
+    _: KW_ONLY
+    say: Callable[[str], None] = log_line
+    clock: Callable[[], float] = time.monotonic
+    tokens: float = field(init=False)
+    filled_at: float = field(init=False)
+    tasks: dict[str, TaskLog] = field(init=False, default_factory=dict)
+    unsaid: dict[str, tuple[int, bool]] = field(init=False, default_factory=dict)
+    """Per task: the lines skipped and not said yet, and whether more were."""
+    shown: int = field(init=False, default=0)
+    skipped: int = field(init=False, default=0)
+    stopped_by: str | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        self.tokens = self.rate * BURST_SECONDS
+        self.filled_at = self.clock()
 
     @property
     def active(self) -> bool:
