@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from modelarts_pulumi import Algorithm, ObsFolder, TrainingJob
-from modelarts_pulumi.providers import context
 from modelarts_pulumi.providers.algorithm import AlgorithmProvider
 from modelarts_pulumi.providers.training_job import TrainingJobProvider
 from tests.bad_input.corpus import BASES, Case
+from tests.support.provider_process import configured_provider
 from tests.support.pulumi_cli import PULUMI, CommandResult, PulumiProject, run_command
 
 RESOURCES_ENV = "BAD_INPUT_RESOURCES"
@@ -139,9 +139,8 @@ def reported(case: Case, failures: Sequence[tuple[str, str]]) -> bool:
 
 def pack(cases: Sequence[Case], ids: Mapping[str, str], config: Mapping[str, str]) -> list[Group]:
     """Greedy packing, verified with in-process checks against the server ``config`` points at."""
-    context.set_stack_config(config)
     groups: list[Group] = []
-    try:
+    with configured_provider(config):
         for case in cases:
             kind, base = BASES[case.base]
             placed = False
@@ -160,8 +159,6 @@ def pack(cases: Sequence[Case], ids: Mapping[str, str], config: Mapping[str, str
                         break
             if not placed:
                 groups.append(Group(f"bad-{len(groups) + 1}", kind, case.base, [case], dict(case.change)))
-    finally:
-        context.set_stack_config({})
     return groups
 
 

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from modelarts_pulumi.providers import context, remote_checks
 from modelarts_pulumi.providers.algorithm import AlgorithmProvider
 from modelarts_pulumi.providers.training_job import TrainingJobProvider
 from tests.support.constants import ENGINE_NAME, ENGINE_VERSION, FLAVOR_ID
+from tests.support.provider_process import configured_provider
 from tests.support.server import LocalModelArts
 
 pytestmark = pytest.mark.timeout(120)
@@ -34,12 +34,8 @@ SIMULATED = {"creating_seconds": 0.3, "pending_seconds": 1.2, "running_seconds":
 def server(start_local_modelarts: Any) -> Iterator[LocalModelArts]:
     config = {"simulated": SIMULATED, "delete_linger_seconds": 0.2, "tick_seconds": 0.1}
     handle: LocalModelArts = start_local_modelarts(config={**config, "faults": {"count_requests": True}})
-    context.set_stack_config(handle.stack_config())
-    remote_checks.clear_cache()
-    try:
+    with configured_provider(handle.stack_config()):
         yield handle
-    finally:
-        context.set_stack_config({})
 
 
 def job_calls(server: LocalModelArts, since: float) -> list[tuple[float, str]]:

@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 
-from modelarts_pulumi.providers import context, remote_checks
+from modelarts_pulumi.providers import remote_checks
 from modelarts_pulumi.providers.algorithm import AlgorithmProvider
 from modelarts_pulumi.providers.training_job import TrainingJobProvider
 from tests.support.constants import ENGINE_NAME, ENGINE_VERSION, FLAVOR_ID
+from tests.support.provider_process import configured_provider
 from tests.support.server import LocalModelArts
 
 GET_ALGORITHM = "GET /v2/{project_id}/algorithms/{id}"
@@ -24,13 +25,8 @@ GET_FLAVORS = "GET /v2/{project_id}/training-job-flavors"
 @pytest.fixture
 def server(start_local_modelarts: Any) -> Iterator[LocalModelArts]:
     handle: LocalModelArts = start_local_modelarts(config={"faults": {"count_requests": True}})
-    context.set_stack_config(handle.stack_config())
-    remote_checks.clear_cache()
-    try:
+    with configured_provider(handle.stack_config()):
         yield handle
-    finally:
-        context.set_stack_config({})
-        remote_checks.clear_cache()
 
 
 def calls(server: LocalModelArts) -> Counter[str]:

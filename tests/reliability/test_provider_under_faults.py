@@ -15,7 +15,7 @@ from modelarts_pulumi import retry_policy
 from modelarts_pulumi.client import ModelArtsClient
 from modelarts_pulumi.errors import ModelArtsError
 from modelarts_pulumi.inputs import TrainingJobInputs
-from modelarts_pulumi.providers import context, job_lifecycle
+from modelarts_pulumi.providers import job_lifecycle
 from modelarts_pulumi.providers.algorithm import AlgorithmProvider
 from modelarts_pulumi.providers.job_mapping import to_request
 from modelarts_pulumi.providers.readable import OperationFailed
@@ -23,6 +23,7 @@ from modelarts_pulumi.providers.training_job import TrainingJobProvider
 from modelarts_pulumi.settings import Settings
 from tests.engine.stack import server_client
 from tests.support.constants import ENGINE_NAME, ENGINE_VERSION, FLAVOR_ID
+from tests.support.provider_process import configured_provider
 from tests.support.server import LocalModelArts
 
 pytestmark = pytest.mark.timeout(120)
@@ -51,12 +52,9 @@ def short_waits(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def configured(server: LocalModelArts) -> Iterator[LocalModelArts]:
     """The providers' stack config points at ``server`` (AK/SK), and the transport counters start at zero."""
-    context.set_stack_config(server.stack_config())
-    http_module.STATS.clear()
-    try:
+    with configured_provider(server.stack_config()):
+        http_module.STATS.clear()
         yield server
-    finally:
-        context.set_stack_config({})
 
 
 def put_faults(server: LocalModelArts, config: dict[str, Any]) -> None:
@@ -206,23 +204,19 @@ def test_a_create_failing_with_5xx_is_sent_again_only_after_a_lookup_found_nothi
 
 
 def test_an_expired_token_is_replaced_and_the_call_goes_through(server, capsys):
-    context.set_stack_config(
-        {
-            **{k: v for k, v in server.stack_config().items() if "Key" not in k},
-            "modelarts:userName": server.user_name,
-            "modelarts:password": server.password,
-            "modelarts:domainName": server.domain_name,
-        }
-    )
-    try:
+    config = {
+        **{k: v for k, v in server.stack_config().items() if "Key" not in k},
+        "modelarts:userName": server.user_name,
+        "modelarts:password": server.password,
+        "modelarts:domainName": server.domain_name,
+    }
+    with configured_provider(config):
         put_faults(server, {"rules": [{"token_expiry_rate": 1.0, "max_faults": 1}]})
         tokens_before = server.admin("GET", "/state").json()["tokens"]
         result = create(AlgorithmProvider(), algorithm_props("faulty-algo-token"))
         assert result.id
         assert faults_injected(server)["token_expiry"] == 1
         assert server.admin("GET", "/state").json()["tokens"] > tokens_before
-    finally:
-        context.set_stack_config({})
 
 
 # --- waiting, failing jobs, deleting --------------------------------------------------------------------
