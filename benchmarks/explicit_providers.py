@@ -30,36 +30,31 @@ if __package__ in (None, ""):  # run as a script: the repository root on the pat
 from benchmarks import local_server
 from benchmarks.waits import SIMULATED, WAIT_SECONDS
 from modelarts_pulumi.settings import modelarts_endpoint_env_var
-from tests.support.constants import ENGINE_NAME, ENGINE_VERSION, FLAVOR_ID
+from tests.support.programs import Program, code
 from tests.support.pulumi_cli import PulumiProject, missing_tools
 from tests.support.server import LocalModelArts, start_local_modelarts
 
 JOBS = 16
 EXPLICIT = 4
-PROGRAM = f"""
-import pulumi
-import modelarts_pulumi as modelarts
-
-config = pulumi.Config()
-count = config.get_int("providers") or 0
-providers = [pulumi.ProviderResource("pulumi-python", f"dynamic-{{k}}") for k in range(count)]
-algorithm = modelarts.Algorithm(
-    "algo",
-    code_dir="/bench-bucket/code/",
-    boot_file="/bench-bucket/code/train.py",
-    engine_name="{ENGINE_NAME}",
-    engine_version="{ENGINE_VERSION}",
-)
-for i in range({JOBS}):
-    modelarts.TrainingJob(
-        f"job-{{i:02d}}",
-        algorithm_id=algorithm.algorithm_id,
-        flavor_id="{FLAVOR_ID}",
-        hyperparameters={{"epochs": i + 1}},
-        wait_for="running",
-        opts=pulumi.ResourceOptions(provider=providers[i % count]) if count else None,
+PROGRAM = (
+    Program(bucket="bench-bucket")
+    .line(
+        'count = config.get_int("providers") or 0',
+        'providers = [pulumi.ProviderResource("pulumi-python", f"dynamic-{k}") for k in range(count)]',
     )
-"""
+    .algorithm(inputs=None, outputs=None)
+    .training_job(
+        code('f"job-{i:02d}"'),
+        each=f"i in range({JOBS})",
+        inputs=None,
+        outputs=None,
+        log_export_path=None,
+        hyperparameters=code('{"epochs": i + 1}'),
+        wait_for="running",
+        opts=code("pulumi.ResourceOptions(provider=providers[i % count]) if count else None"),
+    )
+    .text()
+)
 
 
 def say(message: str) -> None:

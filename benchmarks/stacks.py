@@ -20,44 +20,28 @@ from pathlib import Path
 
 from benchmarks.local_server import requests_seen
 from benchmarks.periodic import Periodic
+from tests.support.programs import Program, code
 from tests.support.pulumi_cli import CommandResult, PulumiProject
 from tests.support.server import LocalModelArts
 
 AKSK_KEYS = frozenset({"modelarts:accessKey", "modelarts:secretKey"})
 
-# The algorithm both ModelArts stacks share; the jobs below use its parameter, input and output.
-_ALGORITHM = """
-import pulumi
-import modelarts_pulumi as modelarts
 
-config = pulumi.Config()
-algorithm = modelarts.Algorithm(
-    "algo",
-    code_dir="/bench-bucket/code/",
-    boot_file="/bench-bucket/code/train.py",
-    engine_name="PyTorch",
-    engine_version="pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64",
-    parameters=[{"name": "epochs", "value": "1", "type": "Integer"}],
-    inputs=[{"name": "data_url"}],
-    outputs=[{"name": "train_url"}],
-)
-"""
+# The algorithm both ModelArts stacks share; the jobs below use its parameter, input and output.
+def _with_algorithm() -> Program:
+    return Program(bucket="bench-bucket").algorithm(parameters=[{"name": "epochs", "value": "1", "type": "Integer"}])
+
 
 JOB_STACK = (
-    _ALGORITHM
-    + """
-for i in range(config.require_int("jobs")):
-    modelarts.TrainingJob(
-        f"job-{i:03d}",
-        algorithm_id=algorithm.algorithm_id,
-        hyperparameters={"epochs": i + 1},
-        inputs={"data_url": "/bench-bucket/data/"},
-        outputs={"train_url": f"/bench-bucket/outputs/{i:03d}/"},
-        flavor_id="modelarts.vm.cpu.8u",
-        log_export_path="/bench-bucket/logs/",
-        wait_for=config.require("waitFor"),
+    _with_algorithm()
+    .training_job(
+        code('f"job-{i:03d}"'),
+        each='i in range(config.require_int("jobs"))',
+        hyperparameters=code('{"epochs": i + 1}'),
+        outputs={"train_url": code('f"/{bucket}/outputs/{i:03d}/"')},
+        wait_for=code('config.require("waitFor")'),
     )
-"""
+    .text()
 )
 
 TRIVIAL_STACK = """
@@ -82,19 +66,16 @@ for i in range(pulumi.Config().require_int("jobs")):
 """
 
 POLLING_STACK = (
-    _ALGORITHM
-    + """
-modelarts.TrainingJob(
-    "watched",
-    name=config.require("jobName"),
-    algorithm_id=algorithm.algorithm_id,
-    inputs={"data_url": "/bench-bucket/data/"},
-    outputs={"train_url": "/bench-bucket/outputs/watched/"},
-    flavor_id="modelarts.vm.cpu.8u",
-    wait_for="completed",
-    wait_timeout=3600,
-)
-"""
+    _with_algorithm()
+    .training_job(
+        "watched",
+        name=code('config.require("jobName")'),
+        outputs={"train_url": code('f"/{bucket}/outputs/watched/"')},
+        log_export_path=None,
+        wait_for="completed",
+        wait_timeout=3600,
+    )
+    .text()
 )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.engine.stack import make_project, steps
-from tests.support.constants import ENGINE_NAME, ENGINE_VERSION, FLAVOR_ID
+from tests.support.programs import Program, code
 
 pytestmark = pytest.mark.pulumi_cli
 
@@ -20,27 +20,20 @@ TERMINATING = 3.0  # seconds a terminated job stays Terminating: a delete takes 
 CREATE = "POST /v2/{project_id}/training-jobs"
 TERMINATE = "POST /v2/{project_id}/training-jobs/{id}/actions"
 
-PROGRAM = f"""
-import pulumi
-import modelarts_pulumi as modelarts
-
-config = pulumi.Config()
-algorithm = modelarts.Algorithm(
-    "algo",
-    code_dir="/wait-bucket/code/",
-    boot_file="/wait-bucket/code/train.py",
-    engine_name="{ENGINE_NAME}",
-    engine_version="{ENGINE_VERSION}",
-)
-for i in range(config.require_int("jobs")):
-    modelarts.TrainingJob(
-        f"job-{{i}}",
-        algorithm_id=algorithm.algorithm_id,
-        flavor_id="{FLAVOR_ID}",
-        hyperparameters={{"epochs": i + 1}},
+PROGRAM = (
+    Program(bucket="wait-bucket")
+    .algorithm(inputs=None, outputs=None)
+    .training_job(
+        code('f"job-{i}"'),
+        each='i in range(config.require_int("jobs"))',
+        inputs=None,
+        outputs=None,
+        log_export_path=None,
+        hyperparameters=code('{"epochs": i + 1}'),
         wait_for="running",
     )
-"""
+    .text()
+)
 
 
 def modelarts_calls(server: Any, since: float) -> list[tuple[float, str]]:
