@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -64,9 +65,16 @@ def diff(model: type[BaseModel], olds: Mapping[str, Any], news: Mapping[str, Any
 
 
 def _defaults(model: type[BaseModel]) -> dict[str, Any]:
-    """Each input's default, where it has one."""
-    out = {}
-    for name, field in model.model_fields.items():
-        if not field.is_required():
-            out[name] = field.get_default(call_default_factory=True)
-    return out
+    """Each input's default, where it has one (values to compare, never to change: they are shared)."""
+    return dict(_defaults_of(model))
+
+
+@functools.cache
+def _defaults_of(model: type[BaseModel]) -> tuple[tuple[str, Any], ...]:
+    # Read once per model: pydantic inspects each default factory's signature whenever it is called, and a
+    # preview diffs every resource up to three times (two in check, one in diff): 2 ms a job before.
+    return tuple(
+        (name, field.get_default(call_default_factory=True))
+        for name, field in model.model_fields.items()
+        if not field.is_required()
+    )
