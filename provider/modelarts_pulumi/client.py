@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 import requests
 
+from . import models, wire
 from .errors import api_error_from_response
 from .http import ApiSession
 from .settings import Settings
@@ -48,6 +49,7 @@ class ModelArtsClient:
     """ModelArts training calls for one project (the settings' project, discovered through IAM if absent)."""
 
     def __init__(self, settings: Settings, *, session: requests.Session | None = None) -> None:
+        models.build(wire)  # before a call's answer is read, on whichever thread made the client (see models)
         self.settings = settings
         self.api = ApiSession(settings, session=session)
 

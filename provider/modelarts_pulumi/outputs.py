@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from .declare import output
+from .models import deferred
 
 
 class LocatedOutputs(BaseModel):
     """Where the object lives, as it was resolved when it was created: refresh and destroy act there."""
 
-    model_config = ConfigDict(extra="forbid")  # a provider that sends an undeclared output fails loudly
+    model_config = deferred(extra="forbid")  # a provider that sends an undeclared output fails loudly
 
     region: str = output(doc="The region it lives in.")
     project_id: str = output(doc="The project it lives in.")
@@ -75,7 +76,7 @@ class TrainingJobOutputs(LocatedOutputs):
 class ObsFolderOutputs(BaseModel):
     """Outputs of :class:`~modelarts_pulumi.ObsFolder`."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = deferred(extra="forbid")
 
     folder: str = output(
         doc="The folder in OBS, ``/<bucket>/<prefix><hash>/``: give it to ``code_dir`` or a channel. Known at "

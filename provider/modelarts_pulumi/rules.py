@@ -7,8 +7,9 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, ValidationInfo
+from pydantic import AfterValidator, BaseModel, StringConstraints, ValidationInfo
 
+from .models import deferred
 from .wire import (
     ENVIRONMENT_KEY_PATTERN,
     HYPERPARAMETER_NAME_PATTERN,
@@ -160,7 +161,7 @@ def _strip_obs(path: str) -> str:
 class Strict(BaseModel):
     """Inputs reject unknown keys: a typo must not pass silently."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = deferred(extra="forbid")
 
 
 class FieldRuleError(ValueError):

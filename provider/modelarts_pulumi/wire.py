@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from .models import deferred
 
 NAME_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 """Algorithm and training-job names: 1-64 letters, digits, ``_`` or ``-`` (API reference §0)."""
@@ -57,7 +59,7 @@ PAST_MILESTONES_PHASES: frozenset[str] = FAILED_PHASES | STOPPING_PHASES
 class WireModel(BaseModel):
     """Base of every wire model: unknown keys are kept, names are the API's."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    model_config = deferred(extra="allow", populate_by_name=True)
 
     def to_body(self) -> dict[str, Any]:
         """The JSON body to send: ``None`` fields omitted."""

@@ -3,6 +3,7 @@ import the HTTP client stack (``requests``, ``urllib3``, the client, IAM); it lo
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -33,3 +34,51 @@ def test_declaring_and_checking_resources_does_not_load_the_http_stack():
         [sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=60, check=True, env=env
     )
     assert done.stdout.split("\n")[:2] == ["[]", "True"], done.stdout + done.stderr
+
+
+MODELS_SCRIPT = textwrap.dedent(
+    """
+    import json
+    import sys
+    from pydantic import BaseModel
+    from pulumi.dynamic import Config, ConfigureRequest
+    from modelarts_pulumi import ModelArtsClient, Settings, content, inputs, outputs, wire
+    from modelarts_pulumi.providers.training_job import TrainingJobProvider
+
+    def unbuilt(module):
+        models = [m for m in vars(module).values()
+                  if isinstance(m, type) and issubclass(m, BaseModel) and m.__module__ == module.__name__]
+        assert models, module
+        return len([m for m in models if not m.__pydantic_complete__]) / len(models)
+
+    seen = {}
+    def look(when):
+        seen[when] = {m.__name__.rsplit(".", 1)[1]: unbuilt(m) for m in (inputs, outputs, content, wire)}
+        seen[when]["plugins scanned"] = "pydantic.plugin._loader" in sys.modules
+
+    look("imported")
+    TrainingJobProvider().configure(ConfigureRequest(config=Config(raw_config={}, project_name="p")))
+    look("configured")
+    endpoint = "http://127.0.0.1:9"
+    ModelArtsClient(Settings(region="r", project_id="p", modelarts_endpoint=endpoint, iam_endpoint=endpoint,
+                             access_key="a", secret_key="s"))
+    look("client")
+    print(json.dumps(seen))
+    """
+)
+
+
+def test_models_are_built_by_what_validates_not_at_import():
+    env = {"PATH": "/usr/bin:/bin", "MODELARTS_PROVIDER_WORKERS": "4"}
+    done = subprocess.run(
+        [sys.executable, "-c", MODELS_SCRIPT], capture_output=True, text=True, timeout=60, check=True, env=env
+    )
+    seen = json.loads(done.stdout)
+    # A program that only declares resources builds no validator, nor scans the installed packages for plugins.
+    all_unbuilt = {"inputs": 1, "outputs": 1, "content": 1, "wire": 1}
+    assert seen["imported"] == {**all_unbuilt, "plugins scanned": False}
+    # A configured provider has built what check and diff validate, before any operation runs; not the wire
+    # models, which wait for a client (a preview makes none).
+    assert seen["configured"] == {"inputs": 0, "outputs": 0, "content": 0, "wire": 1, "plugins scanned": True}
+    # The client builds the wire models.
+    assert seen["client"] == {"inputs": 0, "outputs": 0, "content": 0, "wire": 0, "plugins scanned": True}

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
 
+from .. import content, inputs, models, outputs
 from ..settings import CONFIG_NAMESPACE, Settings, config_from, config_text, located
 from . import workers
 
@@ -41,6 +42,7 @@ class StatelessProvider(ResourceProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         configure(req)
+        models.build(inputs, outputs, content)  # once per process, before an operation validates on a thread
         # Configured once per process, before its first operation: waits need more than Pulumi's 4 workers.
         workers.widen_worker_pool()
 
