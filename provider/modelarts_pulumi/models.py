@@ -1,13 +1,13 @@
 """The package's pydantic models are built when something validates, not at import.
 
 A program only declares resources: it reads the models' fields and never validates, so building every
-validator at import (and pydantic's scan of the installed packages for plugins, on the first build) was part of
-every program's start, and of every preview's. The models are therefore declared with :func:`deferred`, and
-whatever validates builds the models it uses first, with :func:`build`: the dynamic providers build the inputs
-and outputs when they are configured (under Pulumi's provider lock, before any operation runs on the worker
-threads), the client builds the wire models when it is made (so a preview that calls nothing never builds them).
-Built one by one on first use instead, two threads could build the same model at once, which pydantic before
-2.14 does not guard against.
+validator at import was part of every program's start, and of every preview's. (Pydantic still builds the
+generic ``wire.Page`` at import, when ``wire`` parametrizes it.) The models are therefore declared with
+:func:`deferred`, and whatever validates builds the models it uses first, with :func:`build`: the dynamic
+providers build the inputs and outputs when they are configured (under Pulumi's provider lock, before any
+operation runs on the worker threads), the client builds the wire models when it is made (so a preview that
+calls nothing never builds them). Built one by one on first use instead, two threads could build the same model
+at once, which pydantic before 2.14 does not guard against.
 """
 
 from __future__ import annotations
