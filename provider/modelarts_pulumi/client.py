@@ -17,6 +17,8 @@ from .errors import api_error_from_response
 from .http import ApiSession
 from .settings import Settings
 from .wire import (
+    EVENTS_PAGE_SIZE,
+    PAGE_SIZE,
     Algorithm,
     AlgorithmList,
     AlgorithmRequest,
@@ -40,9 +42,6 @@ from .wire import (
     TrainingJob,
     TrainingJobRequest,
 )
-
-PAGE_SIZE = 50
-"""The largest page the list calls accept."""
 
 
 class ModelArtsClient:
@@ -251,7 +250,7 @@ class ModelArtsClient:
         self,
         job_id: str,
         *,
-        limit: int = 100,
+        limit: int = EVENTS_PAGE_SIZE,
         page: int = 0,
         order: Literal["asc", "desc"] | None = None,
         level: str | None = None,

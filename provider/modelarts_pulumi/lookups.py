@@ -19,12 +19,21 @@ from pulumi.runtime import is_dry_run
 from .errors import ModelArtsApiError, ModelArtsConfigError, ModelArtsError
 from .program_settings import program_config, program_settings
 from .settings import Settings, checkable_settings
-from .wire import Algorithm, Engine, Flavor, JobEvent, JobSearchFilter, TagFilter, TrainingJob, WireModel
+from .wire import (
+    EVENTS_PAGE_SIZE,
+    PAGE_SIZE,
+    Algorithm,
+    Engine,
+    Flavor,
+    JobEvent,
+    JobSearchFilter,
+    TagFilter,
+    TrainingJob,
+    WireModel,
+)
 
 if TYPE_CHECKING:
     from .client import ModelArtsClient
-
-PAGE_SIZE = 50
 
 _said_unknown: list[bool] = []
 
@@ -175,11 +184,13 @@ def get_training_job_events(
     client = _client(settings)
     return _paged(
         lambda number: (
-            client.list_events(job_id, limit=100, page=number, order="asc", level=level, pattern=pattern).events
+            client.list_events(
+                job_id, limit=EVENTS_PAGE_SIZE, page=number, order="asc", level=level, pattern=pattern
+            ).events
         ),
         0,
         None,
-        page_size=100,
+        page_size=EVENTS_PAGE_SIZE,
     )
 
 

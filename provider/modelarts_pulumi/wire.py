@@ -68,6 +68,11 @@ class WireModel(BaseModel):
 
 Item = TypeVar("Item")
 
+PAGE_SIZE = 50
+"""The largest page the list calls accept (algorithms, training-job searches)."""
+EVENTS_PAGE_SIZE = 100
+"""The largest page of a training job's events."""
+
 
 class Page(WireModel, Generic[Item]):
     """One page of a listing (algorithms, training jobs): ``items`` from ``offset`` on, ``count`` of them, of
