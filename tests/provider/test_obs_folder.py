@@ -1,5 +1,6 @@
 """ObsFolder without the engine: its check and diff (no network), and what the program side gives other resources
-under Pulumi's mocks: a folder known at preview that still depends on the upload, and the code a job runs."""
+under Pulumi's mocks: a folder known at preview that still depends on the upload, and the code a job runs; its
+create against a local OBS whose bucket folder holds the source."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from modelarts_pulumi.providers.readable import OperationFailed
 from modelarts_pulumi.resources.obs_folder import source_entries
 from tests.support.constants import ENGINE_NAME, ENGINE_VERSION, FLAVOR_ID
 from tests.support.mocked_program import Recorder, Settled, run_program
+from tests.support.provider_process import configured_provider
 
 HASH = "ab" * 32
 
@@ -185,3 +187,24 @@ def test_at_up_a_changed_or_unreadable_source_fails_the_create_before_any_upload
         ObsFolderProvider().create(checked)
     assert isinstance(unreadable.value.__cause__, ContentError)
     assert re.search(r"source: cannot read .*late\.py", str(unreadable.value.__cause__))
+
+
+def test_a_folder_that_would_land_inside_its_source_is_refused_and_leaves_nothing(
+    start_local_modelarts: Callable[..., Any], tmp_path: Path
+) -> None:
+    # The bucket is served from a local folder, and the source is its uploads/ folder: the prefix uploads/code/
+    # puts the folder (and its holder marker, at code/.holders/... in the source) inside the source itself.
+    bucket = tmp_path / "bucket"
+    source = code_tree(bucket / "uploads")
+    server = start_local_modelarts(buckets={"code-bucket": bucket})
+    digest = content_hash(scan([SourceEntry(kind="folder", local=str(source))], DEFAULT_EXCLUDES))
+    with configured_provider(server.stack_config()):
+        provider = ObsFolderProvider()
+        checked = provider.check({}, props(source, content_hash=digest, prefix="uploads/code/")).inputs
+        with pytest.raises(OperationFailed) as refused:
+            provider.create(checked)
+    assert isinstance(refused.value.__cause__, FolderError)
+    assert "prefix: the folder /code-bucket/uploads/code/" in str(refused.value.__cause__)
+    assert "would be inside the source being uploaded" in str(refused.value.__cause__)
+    left = sorted(path.relative_to(source).as_posix() for path in source.rglob("*") if path.is_file())
+    assert left == ["lib/util.py", "train.py"]  # no marker, no uploaded file in the source

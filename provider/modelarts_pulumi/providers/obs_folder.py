@@ -103,6 +103,8 @@ class ObsFolderProvider(context.StatelessProvider):
         instance = f"{place.path}#{uuid.uuid4().hex[:12]}"
         holder = _holder(normalized, place)
         client = context.obs_client_for({})
+        # The marker's key below the prefix, not place.marker_key(): a source inside the bucket's folder may start
+        # below the bucket, anywhere down to the prefix, and shows only the part of the key past where it starts.
         marker = f"{HOLDERS_FOLDER}/{place.name}/{holder_id(holder)}.json"
 
         def inside_source() -> bool:
