@@ -246,6 +246,24 @@ def test_a_job_that_fails_is_reported_and_cleaned_up(configured):
     assert jobs_named(server, "faulty-doomed-1") == []
 
 
+def test_a_job_whose_tags_cannot_be_set_is_cleaned_up_unless_kept(configured):
+    server = configured
+    untaggable = {
+        "rules": [{"methods": ["POST"], "paths": ["/v2/*/modelarts-training-job/*/tags/create"], "error_rate": 1.0}]
+    }
+    put_faults(server, untaggable)
+    with pytest.raises(OperationFailed) as caught:
+        create(TrainingJobProvider(), job_props("faulty-untagged-1", tags={"team": "vision"}))
+    message = str(caught.value.__cause__)
+    assert "could not be tagged" in message and "nothing was left behind" in message
+    assert jobs_named(server, "faulty-untagged-1") == []
+    put_faults(server, untaggable)
+    with pytest.raises(OperationFailed) as kept:
+        create(TrainingJobProvider(), job_props("faulty-untagged-2", tags={"team": "vision"}, keep_failed=True))
+    assert "keep_failed is set: the job was kept" in str(kept.value.__cause__)
+    assert [job.metadata.name for job in jobs_named(server, "faulty-untagged-2")] == ["faulty-untagged-2"]
+
+
 def test_delete_is_idempotent_and_rides_out_faults(configured):
     server = configured
     job = submit(server, "faulty-job-delete")

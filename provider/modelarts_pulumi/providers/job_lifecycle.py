@@ -70,8 +70,7 @@ def wait_for_target(client: ModelArtsClient, job: TrainingJob, inputs: TrainingJ
         if job.phase in PAST_MILESTONES_PHASES
         else f"did not reach {inputs.wait_for} within wait_timeout={inputs.wait_timeout}s (phase {job.phase})"
     )
-    timeout = inputs.delete_timeout or DELETE_TIMEOUT_SECONDS
-    raise _failure(client, job, why, keep=inputs.keep_failed, delete_timeout=timeout)
+    raise _failure(client, job, why, inputs)
 
 
 def tag_new_job(client: ModelArtsClient, job: TrainingJob, inputs: TrainingJobInputs) -> None:
@@ -80,10 +79,7 @@ def tag_new_job(client: ModelArtsClient, job: TrainingJob, inputs: TrainingJobIn
     try:
         client.create_training_job_tags(job.metadata.id, inputs.tags)
     except ModelArtsError as exc:
-        timeout = inputs.delete_timeout or DELETE_TIMEOUT_SECONDS
-        raise _failure(
-            client, job, f"could not be tagged ({exc})", keep=inputs.keep_failed, delete_timeout=timeout
-        ) from exc
+        raise _failure(client, job, f"could not be tagged ({exc})", inputs) from exc
 
 
 def stop_job(client: ModelArtsClient, job: TrainingJob, *, timeout: float) -> TrainingJob:
@@ -122,9 +118,9 @@ def _poll(client: ModelArtsClient, job_id: str, deadline: Deadline, *, name: str
         return None
 
 
-def _failure(
-    client: ModelArtsClient, job: TrainingJob, why: str, *, keep: bool, delete_timeout: float = DELETE_TIMEOUT_SECONDS
-) -> TrainingJobFailed:
+def _failure(client: ModelArtsClient, job: TrainingJob, why: str, inputs: TrainingJobInputs) -> TrainingJobFailed:
+    """The error of a job that ``create`` gives up on, after cleaning it up as the inputs say (``keep_failed``,
+    ``delete_timeout``)."""
     job_id, name = job.metadata.id, job.metadata.name
     code = exit_code(job)
     lines = [f"training job {name} ({job_id}) {why}" + (f" (exit code {code})." if code is not None else ".")]
@@ -134,11 +130,12 @@ def _failure(
     if tail:
         lines.append(f"  last lines of the log of {job.tasks[0]}:")
         lines.extend(f"    {line}" for line in tail)
-    if keep:
+    if inputs.keep_failed:
         lines.append(f"  keep_failed is set: the job was kept, ID {job_id}.")
     else:
         try:
-            delete_job(client, job_id, name=name, timeout=delete_timeout, phase=job.phase)
+            timeout = inputs.delete_timeout or DELETE_TIMEOUT_SECONDS
+            delete_job(client, job_id, name=name, timeout=timeout, phase=job.phase)
             lines.append("  The job was terminated and deleted; nothing was left behind.")
         except ModelArtsError as exc:
             lines.append(f"  Cleaning up failed, the job may be left behind (ID {job_id}): {exc}")
