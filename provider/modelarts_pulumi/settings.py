@@ -60,7 +60,7 @@ CREDENTIAL_KEYS_BY_KIND: dict[str, tuple[str, ...]] = {
     "token": ("token",),
 }
 """The config keys of each kind of credentials (see :attr:`Settings.auth_kind`)."""
-CREDENTIAL_KEYS = ("accessKey", "secretKey", "securityToken", "userName", "password", "token")
+CREDENTIAL_KEYS = tuple(key for keys in CREDENTIAL_KEYS_BY_KIND.values() for key in keys if key != "domainName")
 """The keys whose presence means "credentials were given" (a domain name alone is not a credential)."""
 
 CONCURRENT_CALLS = 64
