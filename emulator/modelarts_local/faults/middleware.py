@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import ApiError
+from ..middleware import request_id_of
 from .connection import break_connection
 from .injector import Decision, FaultInjector
 
 log = logging.getLogger("modelarts_local.faults")
-
-_REQUEST_ID_KEY = "modelarts_local.request_id"  # set by middleware.RequestIdMiddleware
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,7 @@ class FaultMiddleware:
             await asyncio.sleep(decision.latency)
         error = self._error(decision)
         if error is not None:
-            await error.response(str(scope.get(_REQUEST_ID_KEY) or ""))(scope, receive, send)
+            await error.response(request_id_of(scope))(scope, receive, send)
             return
         if decision.kind == "reset":
             log.info("fault: reset %s %s", method, path)
