@@ -164,11 +164,11 @@ class ProviderProcesses:
 def kill_leftovers(workdir: Path) -> list[int]:
     """SIGKILL every process still working under ``workdir`` (a `pulumi` command and its plugins, after a
     Ctrl-C interrupted the harness while it waited for them); their IDs."""
-    root = str(workdir.resolve())
+    root = workdir.resolve()
     found = [
         int(entry.name)
         for entry in Path("/proc").iterdir()
-        if entry.name.isdigit() and int(entry.name) != os.getpid() and _cwd(int(entry.name)).startswith(root)
+        if entry.name.isdigit() and int(entry.name) != os.getpid() and _is_under(_cwd(int(entry.name)), root)
     ]
     for pid in found:
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -184,6 +184,11 @@ def _dynamic_providers() -> Iterator[int]:
             argv = (entry / "cmdline").read_bytes().split(b"\0")
             if b"pulumi.dynamic" in argv and b"-m" in argv:
                 yield int(entry.name)
+
+
+def _is_under(cwd: str, root: Path) -> bool:
+    """Whether ``cwd`` is ``root`` or a folder in it (not a sibling whose name merely starts the same)."""
+    return bool(cwd) and Path(cwd).is_relative_to(root)
 
 
 def _cwd(pid: int) -> str:
