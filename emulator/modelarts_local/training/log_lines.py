@@ -85,7 +85,7 @@ class LineIndex:
         with self._lock, path.open("rb") as handle:
             indexed = self._refresh(path, handle)
             ends = indexed.ends
-            size = os.fstat(handle.fileno()).st_size
+            size = indexed.scanned  # as far as the index has read: a line growing meanwhile is not half-counted
             complete = len(ends)
             partial = include_partial and size > (ends[-1] if ends else 0)
             count = complete + (1 if partial else 0)
