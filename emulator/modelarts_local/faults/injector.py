@@ -12,7 +12,7 @@ import re
 import threading
 import time
 from collections import Counter, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .config import FaultConfig, FaultRule, JobOutcomeRule
@@ -149,14 +149,7 @@ class FaultInjector:
                         state.counters[f"{decision.kind}.{decision.code}"] += 1
                     if latency:
                         state.counters["latency"] += 1
-                    return Decision(
-                        decision.kind,
-                        latency,
-                        decision.status,
-                        decision.code,
-                        decision.retry_after,
-                        decision.truncate_after,
-                    )
+                    return replace(decision, latency=latency)
             if latency:
                 state.counters["latency"] += 1
             return Decision(latency=latency)
