@@ -182,8 +182,9 @@ class TrainingJobService:
     def create_tags(self, project_id: str, job_id: str, body: dict[str, Any], now_ms: int) -> None:
         """Add tags; a key the job has already gets the new value. At most ``MAX_TAGS`` in all (2788)."""
         wanted = tags_in(body, values=True)
-        job = self.read(project_id, job_id, now_ms)
+        self.read(project_id, job_id, now_ms)
         with self.store.transaction():
+            job = self._for_change(project_id, job_id, now_ms)  # still there: no tags left behind a purged job
             if len(self.jobs.tags(job.id) | wanted) > MAX_TAGS:
                 raise errors.InvalidParam("tags")
             self.jobs.put_tags(job.id, wanted)
