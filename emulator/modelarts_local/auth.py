@@ -249,9 +249,5 @@ class Authenticator:
         expected = sign(key.secret_key, string_to_sign(canonical_request(request, parsed.signed_headers), sdk_date))
         if not hmac.compare_digest(expected, parsed.signature.lower()):
             raise errors.SignatureMismatch("the signature does not match")
-        if key.security_token is not None:
-            sent = request.headers.get("x-security-token", "")
-            if not hmac.compare_digest(sent.encode(), key.security_token.encode()):
-                raise errors.SecurityTokenMismatch()
-            if key.expires_at is not None and now >= key.expires_at:
-                raise errors.SecurityTokenMismatch()  # temporary credentials from IAM that have expired
+        if not key.accepts_token(request.headers.get("x-security-token", ""), now):
+            raise errors.SecurityTokenMismatch()  # missing, wrong, or temporary credentials that have expired

@@ -9,6 +9,7 @@ memory after the first.
 
 from __future__ import annotations
 
+import hmac
 import json
 import threading
 from collections import OrderedDict
@@ -112,6 +113,15 @@ class SigningKey:
     principal: Principal
     security_token: str | None = None
     expires_at: float | None = None
+
+    def accepts_token(self, sent: str, now: float) -> bool:
+        """Whether a request that carries ``sent`` as its security token may sign with this key at ``now``: any
+        request for a key without a token; for temporary credentials, one that carries theirs before they expire."""
+        if self.security_token is None:
+            return True
+        if not hmac.compare_digest(sent.encode(), self.security_token.encode()):
+            return False
+        return self.expires_at is None or now < self.expires_at
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "principal": asdict(self.principal)}

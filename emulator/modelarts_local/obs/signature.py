@@ -191,13 +191,9 @@ class ObsAuthenticator:
         key = self._find_key(credentials.access_key)
         if key is None:
             raise errors.InvalidAccessKeyId(extra={"AccessKeyId": credentials.access_key})
-        if key.security_token is not None:
-            token_name = style.prefix + "security-token"
-            sent = headers.get(token_name) or target.query.get(token_name) or ""
-            if not hmac.compare_digest(sent.encode(), key.security_token.encode()):
-                raise errors.InvalidSecurityToken()
-            if key.expires_at is not None and now >= key.expires_at:
-                raise errors.InvalidSecurityToken()
+        token_name = style.prefix + "security-token"
+        if not key.accepts_token(headers.get(token_name) or target.query.get(token_name) or "", now):
+            raise errors.InvalidSecurityToken()
         if credentials.expires is None:
             self._check_time(headers, style, now)
         else:
